@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Entry points. `make run` boots QEMU's 82576 behind a vIOMMU and runs the
+# VFIO selftests in all five IOMMU modes; `make check` verifies the tree.
+# `make help` lists every target.
+
+BUILD ?= $(CURDIR)/build
+OOT := $(CURDIR)/Kbuild-oot
+
+# Forwarded to the scripts when set on the command line.
+export KDIR TREE BDF VFIO_IGB_CACHE
+
+.DEFAULT_GOAL := help
+
+help:
+	@echo 'make run      boot the test VM (emulated 82576 + vIOMMU) and run the suite'
+	@echo '              (BDF=DDDD:BB:DD.F: run on that real device of this host instead)'
+	@echo 'make check    everything CI checks: builds, host tests, shell lint, VM suite'
+	@echo 'make build    build the selftests out of tree with gcc and clang (-Werror)'
+	@echo 'make host-test  unit tests that need no device'
+	@echo 'make lint     shellcheck every script'
+	@echo 'make deps     install the dependencies (Debian 12, needs root)'
+	@echo 'make clean    remove build/ (the cache in ~/.cache/vfio-igb stays)'
+
+deps:
+	scripts/install-deps
+
+build: build-gcc build-clang
+
+build-gcc:
+	$(MAKE) -C $(OOT) O=$(BUILD)/oot/gcc WERROR=1
+
+build-clang:
+	$(MAKE) -C $(OOT) O=$(BUILD)/oot/clang WERROR=1 LLVM=1
+
+host-test: build-gcc
+	$(MAKE) -C tests/host OOT=$(BUILD)/oot/gcc run
+
+lint:
+	scripts/lint
+
+check: build host-test lint
+	@echo 'make check: all checks passed'
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: help deps build build-gcc build-clang host-test lint check clean
