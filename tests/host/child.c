@@ -2,12 +2,33 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "child.h"
+
+#include "kselftest.h"
+
+static pid_t guarded_pid;
+
+static void fail_on_exit(void)
+{
+	if (getpid() != guarded_pid)
+		return;
+	fprintf(stderr, "exit() called by code expected to return\n");
+	_exit(KSFT_FAIL);
+}
+
+void exit_is_failure(void)
+{
+	/* One registration serves every later call in this process. */
+	if (!guarded_pid)
+		atexit(fail_on_exit);
+	guarded_pid = getpid();
+}
 
 static void child_main(int err_fd, void (*fn)(void *arg), void *arg)
 {

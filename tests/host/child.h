@@ -24,6 +24,14 @@ struct child_result {
  */
 int run_in_child(void (*fn)(void *arg), void *arg, struct child_result *res);
 
+/*
+ * The library gives up on a missing device with exit(KSFT_SKIP), which the
+ * harness would count as a skip, not a failure. A test that expects the
+ * library to return calls this first: from then on any exit() of the
+ * calling process (not of its children) fails the test.
+ */
+void exit_is_failure(void);
+
 /* True when the child exited (not killed) with status @code. */
 static inline bool child_exited_with(const struct child_result *res, int code)
 {

@@ -88,6 +88,8 @@ TEST(get_bdf_takes_the_last_argument)
 	char *argv[4] = { "prog", "-v", "0000:3b:00.1", NULL };
 	int argc = 3;
 
+	exit_is_failure();
+
 	/* An argument wins over the environment. */
 	ASSERT_EQ(0, setenv("VFIO_SELFTESTS_BDF", "0000:00:01.0", 1));
 
@@ -103,6 +105,8 @@ TEST(get_bdf_falls_back_to_environment)
 	char *argv[4] = { "prog", "0000:3b:00.1", "-v", NULL };
 	char *alone[2] = { "prog", NULL };
 	int argc = 3, argc_alone = 1;
+
+	exit_is_failure();
 
 	ASSERT_EQ(0, setenv("VFIO_SELFTESTS_BDF", "0000:00:01.0", 1));
 
@@ -152,6 +156,8 @@ TEST(get_bdfs_takes_every_trailing_bdf)
 	int argc = 4, nr = 0, i;
 	bool seen1 = false, seen2 = false;
 	char **bdfs;
+
+	exit_is_failure();
 
 	unsetenv("VFIO_SELFTESTS_BDF");
 

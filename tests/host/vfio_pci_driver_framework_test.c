@@ -333,6 +333,17 @@ static void start_before_init(void)
 	vfio_pci_driver_memcpy_start(&fake.device, 0, 0x1000, 0x100, 1);
 }
 
+/*
+ * Not initialised, but with the limits of an earlier init() still set, so
+ * only the initialised check itself can stop it.
+ */
+static void start_after_remove(void)
+{
+	vfio_pci_driver_init(&fake.device);
+	vfio_pci_driver_remove(&fake.device);
+	vfio_pci_driver_memcpy_start(&fake.device, 0, 0x1000, 0x100, 1);
+}
+
 static void double_init(void)
 {
 	vfio_pci_driver_init(&fake.device);
@@ -425,6 +436,11 @@ FIXTURE_VARIANT(misuse) {
 
 FIXTURE_VARIANT_ADD(misuse, start_before_init) {
 	.misuse = start_before_init,
+	.op = OP_START,
+};
+
+FIXTURE_VARIANT_ADD(misuse, start_after_remove) {
+	.misuse = start_after_remove,
 	.op = OP_START,
 };
 

@@ -16,12 +16,16 @@
 #include <unistd.h>
 
 #include <linux/list.h>
-#include <linux/mman.h>
 #include <linux/sizes.h>
 
 #include <libvfio.h>
 
 #include "../kselftest_harness.h"
+
+/* glibc has MAP_HUGE_SHIFT but leaves the per-size flags to linux/mman.h. */
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB	(21 << MAP_HUGE_SHIFT)
+#endif
 
 /* One 2 MiB page per region in the hugetlb variants. */
 #define REGION_SIZE	((u64)SZ_2M)

@@ -181,7 +181,7 @@ static void igb_link_setup(struct vfio_pci_device *device)
 	 * RCTL.LBM (82576 DS 8.10.1). The receiver stays disabled here;
 	 * igb_rx_ring_setup() enables it and keeps this loopback mode.
 	 */
-	/* QEMU: models MAC loopback; silicon wants LBM = 00b (DS 3.5.6.2) */
+	/* QEMU: models MAC loopback; silicon wants LBM = 00b (DS 8.10.1) */
 	igb_write(device, IGB_RCTL, IGB_RCTL_LBM_MAC);
 }
 

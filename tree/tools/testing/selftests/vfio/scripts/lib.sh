@@ -1,0 +1,246 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# Functions shared by setup.sh, cleanup.sh and run.sh. Sourcing this file
+# defines functions and variables and changes nothing on the system.
+#
+# The scripts also run as the payload of a busybox initramfs, so besides
+# bash builtins they use only cat, dirname, mkdir, mv, readlink, rm and
+# sleep, all of which busybox provides; modprobe is optional.
+
+# Overriding the sysfs root lets the scripts be tried against a fake tree.
+SYSFS=${VFIO_SELFTESTS_SYSFS:-/sys}
+PCI_BUS=$SYSFS/bus/pci
+PCI_DEVICES=$PCI_BUS/devices
+PCI_DRIVERS=$PCI_BUS/drivers
+
+# One file per device handed to vfio-pci, naming what to give it back to.
+# /tmp survives between setup and cleanup but not a reboot, which also
+# undoes the binding, so a stale record cannot outlive its reason.
+STATE_DIR=${VFIO_SELFTESTS_STATE:-/tmp/vfio-selftests}
+
+# Seconds to wait for a driver to take or release a device. Binding is
+# normally done when the sysfs write returns; drivers that probe
+# asynchronously are the reason to wait at all.
+BIND_TIMEOUT=${VFIO_SELFTESTS_BIND_TIMEOUT:-10}
+
+PROG=${PROG:-${0##*/}}
+
+# Messages go to stderr: run.sh wraps commands whose stdout is TAP.
+info()
+{
+	echo "$PROG: $*" >&2
+}
+
+warn()
+{
+	echo "$PROG: warning: $*" >&2
+}
+
+error()
+{
+	echo "$PROG: error: $*" >&2
+}
+
+die()
+{
+	error "$*"
+	exit 1
+}
+
+# A tenth of a second where sleep takes fractions (coreutils, and busybox
+# as Debian builds it), a whole one where it does not.
+nap()
+{
+	sleep 0.1 2>/dev/null || sleep 1
+}
+
+# Print a PCI address in the form sysfs names devices by: lower case, with
+# the domain. "3:00.0" style short forms get domain 0000. Fails on text
+# that is not an address at all.
+canonical_bdf()
+{
+	local bdf=${1,,}
+
+	if [[ $bdf =~ ^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$ ]]; then
+		bdf=0000:$bdf
+	fi
+	[[ $bdf =~ ^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$ ]] || return 1
+	echo "$bdf"
+}
+
+device_path()
+{
+	echo "$PCI_DEVICES/$1"
+}
+
+# Print the last component of symlink $1, or nothing when it is absent.
+# The link can vanish between the test and the read while a driver is
+# unbinding, which is also "absent".
+link_name()
+{
+	local target
+
+	[ -L "$1" ] || return 0
+	target=$(readlink "$1" 2>/dev/null) || return 0
+	echo "${target##*/}"
+}
+
+current_driver()
+{
+	link_name "$PCI_DEVICES/$1/driver"
+}
+
+iommu_group()
+{
+	link_name "$PCI_DEVICES/$1/iommu_group"
+}
+
+# The kernel reports a refused sysfs write as a failed write(2), which
+# bash turns into a "write error" naming neither the file nor the value.
+# Say which write failed and why.
+sysfs_write()
+{
+	local file=$1 value=$2 msg
+
+	if ! msg=$({ echo "$value" >"$file"; } 2>&1); then
+		error "cannot write '$value' to $file: ${msg##*: }"
+		return 1
+	fi
+}
+
+# Wait until device $1 is bound to driver $2, or to none when $2 is empty.
+wait_for_driver()
+{
+	local bdf=$1 want=$2 tries=$((BIND_TIMEOUT * 10))
+
+	while [ "$(current_driver "$bdf")" != "$want" ]; do
+		((tries-- > 0)) || return 1
+		nap
+	done
+}
+
+# vfio-pci may be built in, in which case its driver directory always
+# exists, or a module that nothing has loaded yet.
+ensure_vfio_pci()
+{
+	[ -d "$PCI_DRIVERS/vfio-pci" ] && return 0
+	if ! command -v modprobe >/dev/null 2>&1; then
+		error "the vfio-pci driver is not registered and there is no modprobe to load it"
+		return 1
+	fi
+	if ! modprobe vfio-pci; then
+		error "modprobe vfio-pci failed; is CONFIG_VFIO_PCI enabled?"
+		return 1
+	fi
+	[ -d "$PCI_DRIVERS/vfio-pci" ] && return 0
+	error "vfio-pci loaded but $PCI_DRIVERS/vfio-pci did not appear"
+	return 1
+}
+
+record_path()
+{
+	echo "$STATE_DIR/$1"
+}
+
+has_record()
+{
+	[ -f "$(record_path "$1")" ]
+}
+
+# Remember the driver and driver_override of device $1 as they are now.
+# The record is written before anything is changed and renamed into
+# place, so an interrupted setup always leaves a complete one behind.
+save_record()
+{
+	local bdf=$1 file override
+
+	file=$(record_path "$bdf")
+	override=$(cat "$(device_path "$bdf")/driver_override") || return 1
+	# sysfs shows an unset override as "(null)".
+	[ "$override" = "(null)" ] && override=
+	mkdir -p "$STATE_DIR" || return 1
+	printf 'driver=%s\noverride=%s\n' "$(current_driver "$bdf")" \
+		"$override" >"$file.tmp" || return 1
+	mv -f "$file.tmp" "$file"
+}
+
+# Read the record of device $1 into REC_DRIVER and REC_OVERRIDE, which the
+# sourcing script reads.
+# shellcheck disable=SC2034
+load_record()
+{
+	local file key value
+
+	file=$(record_path "$1")
+	[ -f "$file" ] || return 1
+	REC_DRIVER=
+	REC_OVERRIDE=
+	while IFS='=' read -r key value; do
+		case $key in
+		driver)
+			REC_DRIVER=$value
+			;;
+		override)
+			REC_OVERRIDE=$value
+			;;
+		esac
+	done <"$file"
+}
+
+forget_record()
+{
+	rm -f "$(record_path "$1")"
+}
+
+# Fill RECORDED_BDFS with the BDF of every device that has a record. An
+# array rather than output to read back, because reading a function's
+# output line by line needs process substitution, and with it /dev/fd,
+# which a bare initramfs may lack.
+collect_recorded_bdfs()
+{
+	local file bdf
+
+	RECORDED_BDFS=()
+	for file in "$STATE_DIR"/*; do
+		[ -f "$file" ] || continue
+		bdf=${file##*/}
+		# Skips half-written "*.tmp" files and anything foreign.
+		canonical_bdf "$bdf" >/dev/null || continue
+		RECORDED_BDFS+=("$bdf")
+	done
+}
+
+# Say where the tests will find device $1 and whether its IOMMU group can
+# be used: VFIO refuses a group while any member is bound to a driver that
+# does not leave DMA to VFIO.
+report_group()
+{
+	local bdf=$1 group path member drv cdev
+
+	group=$(iommu_group "$bdf")
+	info "$bdf: bound to vfio-pci, IOMMU group $group (/dev/vfio/$group)"
+	cdev=
+	for path in "$(device_path "$bdf")/vfio-dev/"vfio*; do
+		[ -e "$path" ] && cdev=${path##*/}
+	done
+	if [ -n "$cdev" ]; then
+		info "$bdf: device cdev /dev/vfio/devices/$cdev"
+	else
+		info "$bdf: no VFIO device cdev (CONFIG_VFIO_DEVICE_CDEV off?): the iommufd modes will skip"
+	fi
+	for path in "$SYSFS/kernel/iommu_groups/$group/devices/"*; do
+		[ -e "$path" ] || continue
+		member=${path##*/}
+		[ "$member" = "$bdf" ] && continue
+		drv=$(current_driver "$member")
+		case $drv in
+		"" | vfio-pci | pci-stub | pcieport)
+			info "$bdf: group $group also holds $member (${drv:-no driver})"
+			;;
+		*)
+			warn "$bdf: group $group also holds $member, bound to $drv; the group is not usable until $member is unbound or given to vfio-pci too"
+			;;
+		esac
+	done
+}

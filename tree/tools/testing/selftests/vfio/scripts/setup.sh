@@ -1,0 +1,133 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Hand PCI devices over to vfio-pci for the VFIO selftests, remembering
+# what each was bound to so that cleanup.sh can give it back.
+set -euo pipefail
+
+PROG=setup.sh
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$SCRIPT_DIR/lib.sh"
+
+usage()
+{
+	cat <<EOF
+Usage: $PROG BDF...
+       $PROG -h | --help
+
+Bind each PCI device BDF (e.g. 0000:03:00.0, or 03:00.0 for domain 0) to
+vfio-pci so that the VFIO selftests can use it, then show its IOMMU group
+and whether the group is usable.
+
+The driver each device had is recorded in one file per device under
+$STATE_DIR (set VFIO_SELFTESTS_STATE to move it); an existing
+record is kept, so running this twice still remembers the first driver.
+cleanup.sh BDF... restores the devices; run.sh does both around a command.
+
+Needs root. Stops at the first device that cannot be bound; the devices
+already handled stay bound and recorded, for cleanup.sh to restore.
+Exit status: 0 when every device is bound to vfio-pci, 1 otherwise.
+EOF
+}
+
+# Everything that can be checked without changing anything, so that a
+# typo in the last BDF does not leave the first ones half done.
+check_device()
+{
+	local bdf=$1 dev
+
+	dev=$(device_path "$bdf")
+	if [ ! -d "$dev" ]; then
+		error "no PCI device $bdf (nothing at $dev)"
+		return 1
+	fi
+	if [ ! -w "$dev/driver_override" ]; then
+		error "cannot write $dev/driver_override: run as root"
+		return 1
+	fi
+	if [ -z "$(iommu_group "$bdf")" ]; then
+		error "$bdf has no IOMMU group: enable the IOMMU (e.g. intel_iommu=on or amd_iommu=on)"
+		return 1
+	fi
+}
+
+bind_to_vfio_pci()
+{
+	local bdf=$1 dev drv now
+
+	dev=$(device_path "$bdf")
+	drv=$(current_driver "$bdf")
+
+	if [ "$drv" != vfio-pci ]; then
+		ensure_vfio_pci || return 1
+	fi
+	if has_record "$bdf"; then
+		load_record "$bdf" || return 1
+		info "$bdf: keeping the earlier record (original driver: ${REC_DRIVER:-none})"
+	else
+		save_record "$bdf" || return 1
+	fi
+
+	if [ "$drv" = vfio-pci ]; then
+		report_group "$bdf"
+		return 0
+	fi
+
+	# Set the override before letting go of the old driver: from then on
+	# only vfio-pci may claim the device, so nothing that probes in the
+	# gap (an async rescan, a udev rule) can hand it back.
+	sysfs_write "$dev/driver_override" vfio-pci || return 1
+	if [ -n "$drv" ]; then
+		info "$bdf: unbinding from $drv"
+		sysfs_write "$dev/driver/unbind" "$bdf" || return 1
+		if ! wait_for_driver "$bdf" ""; then
+			error "$bdf: $drv did not release it within ${BIND_TIMEOUT}s"
+			return 1
+		fi
+	fi
+
+	# A failed probe may or may not fail this write depending on the
+	# kernel; the check below is what decides.
+	sysfs_write "$PCI_BUS/drivers_probe" "$bdf" || :
+	if ! wait_for_driver "$bdf" vfio-pci; then
+		now=$(current_driver "$bdf")
+		error "$bdf: vfio-pci did not take it (now: ${now:-no driver}; see dmesg); 'cleanup.sh $bdf' gives it back"
+		return 1
+	fi
+	report_group "$bdf"
+}
+
+main()
+{
+	local arg bdf
+	local -a bdfs=()
+
+	for arg in "$@"; do
+		case $arg in
+		-h | --help)
+			usage
+			exit 0
+			;;
+		-*)
+			die "unknown option '$arg' (see --help)"
+			;;
+		esac
+	done
+	if [ $# -eq 0 ]; then
+		usage >&2
+		exit 1
+	fi
+
+	for arg in "$@"; do
+		bdf=$(canonical_bdf "$arg") ||
+			die "'$arg' is not a PCI address (expected DDDD:BB:DD.F)"
+		check_device "$bdf" || exit 1
+		bdfs+=("$bdf")
+	done
+	for bdf in "${bdfs[@]}"; do
+		bind_to_vfio_pci "$bdf" || exit 1
+	done
+}
+
+main "$@"
