@@ -17,6 +17,7 @@ help:
 	@echo '              (BDF=DDDD:BB:DD.F: run on that real device of this host instead)'
 	@echo 'make check    everything CI checks: builds, host tests, shell lint, VM suite'
 	@echo 'make build    build the selftests out of tree with gcc and clang (-Werror)'
+	@echo 'make intree   build the mirror inside a kernel tree (TARGETS=vfio)'
 	@echo 'make host-test  unit tests that need no device'
 	@echo 'make lint     shellcheck every script'
 	@echo 'make deps     install the dependencies (Debian 12, needs root)'
@@ -33,16 +34,20 @@ build-gcc:
 build-clang:
 	$(MAKE) -C $(OOT) O=$(BUILD)/oot/clang WERROR=1 LLVM=1
 
+# The mirror dropped into a kernel tree, built by the kselftest Makefile.
+intree:
+	$(MAKE) -C $(OOT) intree WERROR=1
+
 host-test: build-gcc
 	$(MAKE) -C tests/host OOT=$(BUILD)/oot/gcc run
 
 lint:
 	scripts/lint
 
-check: build host-test lint
+check: build intree host-test lint
 	@echo 'make check: all checks passed'
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: help deps build build-gcc build-clang host-test lint check clean
+.PHONY: help deps build build-gcc build-clang intree host-test lint check clean
