@@ -10,8 +10,6 @@
 
 #include <libvfio.h>
 
-extern const struct vfio_pci_driver_ops igb_ops;
-
 static const struct vfio_pci_driver_ops *const drivers[] = {
 	&igb_ops,
 };

@@ -48,6 +48,16 @@ struct vfio_pci_device {
 	printf("%s: " _fmt, (_dev)->bdf, ##__VA_ARGS__)
 #define dev_err(_dev, _fmt, ...) \
 	fprintf(stderr, "%s: " _fmt, (_dev)->bdf, ##__VA_ARGS__)
+/* Printed only when built with -DDEBUG; the format is checked either way. */
+#ifdef DEBUG
+#define __vfio_debug 1
+#else
+#define __vfio_debug 0
+#endif
+#define dev_dbg(_dev, _fmt, ...) do {					\
+	if (__vfio_debug)						\
+		dev_info(_dev, _fmt, ##__VA_ARGS__);			\
+} while (0)
 
 struct vfio_pci_device *vfio_pci_device_init(const char *bdf, struct iommu *iommu);
 void vfio_pci_device_cleanup(struct vfio_pci_device *device);

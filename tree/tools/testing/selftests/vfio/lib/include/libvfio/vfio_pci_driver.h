@@ -63,6 +63,9 @@ struct vfio_pci_driver {
 	int msi;
 };
 
+/* The drivers in lib/drivers/, in the order probe tries them. */
+extern const struct vfio_pci_driver_ops igb_ops;
+
 void vfio_pci_driver_probe(struct vfio_pci_device *device);
 void vfio_pci_driver_init(struct vfio_pci_device *device);
 void vfio_pci_driver_remove(struct vfio_pci_device *device);
