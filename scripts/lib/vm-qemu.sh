@@ -1,0 +1,181 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # QEMU_RC, CONSOLE_LINE, LINE_READ are for the caller
+#
+# Starting and stopping the vmtest QEMU. Source it after common.sh.
+#
+# QEMU runs in a session of its own, so stopping it means signalling one
+# process group, whatever QEMU has forked. Its console (the guest's ttyS0)
+# is written to a FIFO that the caller reads line by line.
+
+QEMU=${QEMU:-qemu-system-x86_64}
+VM_MEM=${VM_MEM:-3G}
+VM_SMP=${VM_SMP:-2}
+QEMU_PID=
+QEMU_CMD=()
+QEMU_RC=
+
+# qemu_cmdline ACCEL KERNEL INITRD KERNEL_LOG EXTRA_APPEND: fill QEMU_CMD.
+# q35 with a split irqchip, because intremap=on needs the IOAPIC in QEMU, and
+# caching-mode=on, which vfio inside the guest requires of an emulated
+# VT-d. The igb gets a fixed slot so its BDF is the same on every run.
+# Two serial ports keep the streams apart: ttyS0 (stdio) carries only
+# what /init and the tests print, ttyS1 (a file) the kernel's console at
+# full verbosity, so kernel messages never break a TAP line.
+qemu_cmdline()
+{
+	local accel=$1 kernel=$2 initrd=$3 klog=$4 append=$5 cpu=max
+
+	# Under nested KVM '-cpu max' aborts on the arch-capabilities MSR;
+	# 'host' is the usual choice with KVM anyway.
+	[ "$accel" = kvm ] && cpu=host
+	# shellcheck disable=SC2054 # the commas belong to QEMU's syntax
+	QEMU_CMD=("$QEMU" -accel "$accel" -cpu "$cpu" -m "$VM_MEM" -smp "$VM_SMP"
+		-M q35,kernel-irqchip=split -nodefaults -display none -no-reboot
+		-serial stdio -serial "file:$klog"
+		-device intel-iommu,intremap=on,caching-mode=on
+		-netdev user,id=n0 -device igb,netdev=n0,addr=02.0
+		-kernel "$kernel" -initrd "$initrd"
+		-append "console=ttyS1,115200 intel_iommu=on panic=-1${append:+ $append}")
+}
+
+# qemu_start FIFO: run QEMU_CMD in the background, console into FIFO.
+# stdin is /dev/null so QEMU never touches the terminal's modes.
+qemu_start()
+{
+	local fifo=$1
+
+	# A background job of a non-interactive shell is never a process
+	# group leader, so setsid makes QEMU the leader of a new group
+	# without forking and $! is that group's id. The parent-death signal
+	# covers the one case no trap can: this script being SIGKILLed.
+	setsid setpriv --pdeathsig KILL "${QEMU_CMD[@]}" </dev/null >"$fifo" 2>&1 &
+	QEMU_PID=$!
+}
+
+qemu_running()
+{
+	[ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null
+}
+
+# Stop QEMU if it still runs: TERM, then KILL after a grace period.
+# Sets QEMU_RC to QEMU's exit status (128 + signal when killed).
+qemu_stop()
+{
+	local tries=10
+
+	[ -n "$QEMU_PID" ] || return 0
+	if qemu_running; then
+		kill -TERM -- "-$QEMU_PID" 2>/dev/null || true
+		while [ "$tries" -gt 0 ] && qemu_running; do
+			sleep 0.5
+			tries=$((tries - 1))
+		done
+		qemu_running && kill -KILL -- "-$QEMU_PID" 2>/dev/null
+	fi
+	QEMU_RC=0
+	wait "$QEMU_PID" 2>/dev/null || QEMU_RC=$?
+	QEMU_PID=
+}
+
+# Wait for QEMU to exit by itself; set QEMU_RC.
+qemu_reap()
+{
+	QEMU_RC=0
+	[ -n "$QEMU_PID" ] || return 0
+	wait "$QEMU_PID" 2>/dev/null || QEMU_RC=$?
+	QEMU_PID=
+}
+
+# line_read FD SECS PARTVAR: read one line into LINE_READ, without its
+# carriage return. Returns 0 for a line, 1 when SECS passed (or, on a
+# regular file, when no complete line is there yet), 2 at the end of a
+# pipe. A read that stops short hands back part of a line; it waits in
+# PARTVAR for the next call so that no line is ever split.
+line_read()
+{
+	local fd=$1 secs=$2 chunk="" rc=0
+	local -n part=$3
+
+	IFS= read -r -t "$secs" -u "$fd" chunk || rc=$?
+	if [ "$rc" = 0 ]; then
+		LINE_READ=$part$chunk
+		LINE_READ=${LINE_READ%$'\r'}
+		part=
+		return 0
+	fi
+	part+=$chunk
+	[ "$rc" -gt 128 ] && return 1
+	return 2
+}
+
+# The rest of a line cut by the end of the stream, if any.
+line_rest()
+{
+	local -n part=$1
+
+	[ -n "$part" ] || return 1
+	LINE_READ=${part%$'\r'}
+	part=
+}
+
+# console_read FD SECS: line_read for the console FIFO, into CONSOLE_LINE.
+CONSOLE_PART=
+LINE_READ=
+CONSOLE_LINE=
+console_read()
+{
+	local rc=0
+
+	line_read "$1" "$2" CONSOLE_PART || rc=$?
+	[ "$rc" = 2 ] && line_rest CONSOLE_PART && rc=0
+	[ "$rc" = 0 ] && CONSOLE_LINE=$LINE_READ
+	return "$rc"
+}
+
+qemu_version()
+{
+	"$QEMU" --version | sed -n '1s/^QEMU emulator version //p'
+}
+
+# kvm_works KERNEL INITRD WORKDIR: boot the guest under KVM up to /init
+# (which answers the vmtest.probe argument and powers off at once). On
+# hosts with broken nested KVM the guest dies in the decompressor or just
+# spins, printing nothing; QEMU then pauses or hangs rather than exits.
+# A working KVM reaches /init in a second or two, so the wait is short.
+kvm_works()
+{
+	local kernel=$1 initrd=$2 dir=$3 fifo deadline rc ok=1 why=timeout
+
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	fifo=$dir/probe.fifo
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	: >"$dir/probe.log"
+	qemu_cmdline kvm "$kernel" "$initrd" "$dir/probe-kernel.log" vmtest.probe
+	qemu_start "$fifo"
+	exec {PROBE_FD}<"$fifo"
+	deadline=$(($(now) + ${KVM_PROBE_TIMEOUT:-10}))
+	while [ "$(now)" -lt "$deadline" ]; do
+		rc=0
+		console_read "$PROBE_FD" 1 || rc=$?
+		if [ "$rc" = 2 ]; then
+			why="QEMU exited"
+			break
+		fi
+		[ "$rc" = 0 ] || continue
+		echo "$CONSOLE_LINE" >>"$dir/probe.log"
+		case "$CONSOLE_LINE" in
+		*"@@VMTEST PROBE OK"*) ok=0; why=ok; break ;;
+		*"KVM internal error"* | *"emulation failure"* | *"Kernel panic"*)
+			why=$CONSOLE_LINE
+			break
+			;;
+		esac
+	done
+	qemu_stop
+	exec {PROBE_FD}<&-
+	rm -f "$fifo"
+	echo "probe result: $why" >>"$dir/probe.log"
+	return "$ok"
+}
