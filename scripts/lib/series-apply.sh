@@ -1,0 +1,284 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# 'series apply' and 'series export': patches/ into the scratch repo and
+# back. The pair must round-trip byte for byte, so everything that ends up
+# in a patch file (identities, dates, hash abbreviation, cover letter) is
+# pinned here rather than left to whoever runs the commands.
+
+usage_apply()
+{
+	cat <<USAGE
+Usage: series apply [--force]
+
+Recreate the scratch repo $(project_rel "$SCRATCH"):
+its first commit is the content of tree/, then every patch of patches/ is
+applied in order with 'git am' (committer: the placeholder identity, commit
+date = author date, so the hashes only depend on patches/ and tree/).
+
+A patch that does not apply stops the run: the patch is named, its rejected
+hunks are shown, and the scratch repo stays as it is (with the .rej files)
+for inspection; 'git am --continue' there once fixed, then 'series export'.
+
+  --force   replace the scratch repo even if it holds work not yet exported
+USAGE
+}
+
+usage_export()
+{
+	cat <<USAGE
+Usage: series export [--check]
+
+Regenerate patches/ from the commits after the base in the scratch repo:
+'git format-patch' with a cover letter taken from patches/cover-letter.txt
+(first line: the subject; after a blank line: the text), '--base' and a
+fixed numbering, so that 'apply' followed by 'export' rewrites patches/
+with identical bytes. Only files named NNNN-*.patch are replaced.
+
+  --check   write nothing; show how patches/ would change and fail if it
+            would (this is how 'make check' proves the round trip)
+USAGE
+}
+
+# A patch must at least be a mail with an author, a subject and a diff that
+# git can parse; reject it before the scratch repo is touched.
+validate_patch_file()
+{
+	local file=$1 tmp why=
+
+	tmp=$(mktemp -d "$SERIES_OUT/mailinfo.XXXXXX")
+	if ! git mailinfo "$tmp/msg" "$tmp/patch" <"$file" >"$tmp/info" 2>/dev/null; then
+		why="not a mail git can read"
+	elif [ ! -s "$tmp/patch" ] && ! grep -q '^Subject: .' "$tmp/info"; then
+		why="not a patch mail (no Subject: header, no diff)"
+	elif ! grep -q '^Author: .' "$tmp/info" || ! grep -q '^Email: .' "$tmp/info"; then
+		why="no From: header"
+	elif ! grep -q '^Subject: .' "$tmp/info"; then
+		why="no Subject: header"
+	elif [ ! -s "$tmp/patch" ]; then
+		why="no diff in it"
+	elif ! git apply --stat "$tmp/patch" >/dev/null 2>"$tmp/err"; then
+		why="malformed diff ($(head -n1 "$tmp/err" | sed 's/^error: //'))"
+	fi
+	rm -rf "$tmp"
+	[ -z "$why" ] ||
+		die "$(project_rel "$file"): $why; regenerate it with 'scripts/series export' or repair it by hand"
+}
+
+# After 'git am' gave up on $1: apply what can be applied, keep the rest as
+# .rej files next to their targets, and print those hunks (or, when no hunk
+# got that far, what git apply objected to).
+report_rejected_hunks()
+{
+	local file=$1 rej found=0
+
+	echo "---- rejected hunks of $(project_rel "$file") ----" >&2
+	sgit apply --reject "$SCRATCH/.git/rebase-apply/patch" >"$SCRATCH/.git/series-reject.log" 2>&1 || true
+	while IFS= read -r rej; do
+		echo "== ${rej#"$SCRATCH"/}" >&2
+		cat "$rej" >&2
+		found=1
+	done < <(find "$SCRATCH" -path "$SCRATCH/.git" -prune -o -name '*.rej' -print | sort)
+	[ "$found" = 1 ] || grep -E '^error: ' "$SCRATCH/.git/series-reject.log" >&2 || true
+	echo "----" >&2
+}
+
+apply_one_patch()
+{
+	local file=$1
+
+	# The dates come from the patch, the committer is the placeholder:
+	# the resulting hashes are then the same on every machine.
+	as_placeholder sgit am -q --committer-date-is-author-date "$file" >"$SCRATCH/.git/series-am.log" 2>&1 &&
+		return 0
+	sed 's/^/  /' "$SCRATCH/.git/series-am.log" >&2
+	if [ ! -s "$SCRATCH/.git/rebase-apply/patch" ]; then
+		die "$(project_rel "$file"): git am found no usable patch in it; scratch repo kept at $SCRATCH; repair the file or regenerate it with 'scripts/series export'"
+	fi
+	report_rejected_hunks "$file"
+	die "$(project_rel "$file") does not apply (rejected hunks above); scratch repo kept at $SCRATCH: fix the files there, 'git add' them, 'git am --continue', then 'scripts/series export'"
+}
+
+series_apply()
+{
+	local force=0 file n=0
+	local -a patches
+
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h | --help) usage_apply; return 0 ;;
+		--force) force=1 ;;
+		*) usage_apply >&2; die "apply: unexpected argument '$1'" ;;
+		esac
+		shift
+	done
+	mkdir -p "$SERIES_OUT"
+	mapfile -t patches < <(list_patch_files)
+	for file in "${patches[@]}"; do
+		validate_patch_file "$file"
+	done
+	guard_scratch_replace "$force"
+	create_scratch_base
+	for file in "${patches[@]}"; do
+		apply_one_patch "$file"
+		n=$((n + 1))
+	done
+	record_exported_head
+	info "applied $n patch(es) onto base $(short_hash "$(sgit rev-parse HEAD~"$n")") in $SCRATCH"
+}
+
+# Print the subject (first line) or the text (after the first blank line)
+# of patches/cover-letter.txt.
+cover_subject()
+{
+	sed -n '1p' "$COVER_FILE"
+}
+
+cover_text()
+{
+	sed '1,/^$/d' "$COVER_FILE"
+}
+
+check_cover_file()
+{
+	local rel
+
+	rel=$(project_rel "$COVER_FILE")
+	[ -f "$COVER_FILE" ] ||
+		die "$rel missing: write the cover letter's subject on line 1, a blank line, then its text"
+	if [ -z "$(cover_subject)" ] || [ -n "$(sed -n '2p' "$COVER_FILE")" ] ||
+	   [ -z "$(cover_text)" ]; then
+		die "$rel: expected a subject on line 1, a blank line, then the text"
+	fi
+	LC_ALL=C grep -q '[^ -~]' <(cover_subject) &&
+		die "$rel: the subject (line 1) must be plain ASCII"
+	return 0
+}
+
+# format-patch leaves markers in the cover letter; put cover-letter.txt in.
+fill_cover_letter()
+{
+	local letter=$1 subject text
+
+	subject=$(cover_subject)
+	text=$(cover_text)
+	SUBJECT=$subject TEXT=$text awk '
+		$0 ~ /\*\*\* SUBJECT HERE \*\*\*/ && !s {
+			sub(/\*\*\* SUBJECT HERE \*\*\*/, ENVIRON["SUBJECT"]); s = 1
+		}
+		$0 == "*** BLURB HERE ***" && !b { print ENVIRON["TEXT"]; b = 1; next }
+		{ print }
+	' "$letter" >"$letter.new"
+	mv "$letter.new" "$letter"
+}
+
+# Every commit of the series must be the placeholder's (see
+# series-identity.sh); a real name would end up in patches/.
+check_series_authors()
+{
+	local hash author
+
+	while read -r hash author; do
+		[ "$author" = "$(series_identity)" ] ||
+			die "commit $(short_hash "$hash") in $SCRATCH is by '$author', not the placeholder: 'git commit --amend --reset-author' it there (the repo's user.name/email is the placeholder)"
+	done < <(sgit log --format='%H %an <%ae>' "$SERIES_BASE_TAG..HEAD")
+}
+
+# Write the series as patch files into directory $1.
+generate_patches()
+{
+	local out=$1 count tip_date
+
+	count=$(sgit rev-list --count "$SERIES_BASE_TAG..HEAD")
+	[ "$count" -gt 0 ] || return 0
+	check_cover_file
+	# The cover letter is dated and signed by the committer of the run;
+	# take both from the series itself so that they never drift. The
+	# author date survives 'git am', the commit date does not.
+	tip_date=$(sgit log -1 --format='%ad' --date=raw HEAD)
+	GIT_COMMITTER_DATE=$tip_date as_placeholder sgit format-patch -q \
+		--output-directory="$out" --cover-letter --numbered \
+		--subject-prefix=PATCH --zero-commit --no-signature --no-thread \
+		--no-attach --find-renames --diff-algorithm=myers \
+		--base="$(sgit rev-parse "$SERIES_BASE_TAG")" \
+		"$SERIES_BASE_TAG..HEAD"
+	fill_cover_letter "$out/0000-cover-letter.patch"
+}
+
+# Print a diff between the generated patches in $1 and those in patches/;
+# return 0 when there is none.
+compare_with_patch_dir()
+{
+	local new=$1 old f rc=0
+
+	old=$(mktemp -d "$SERIES_OUT/stored.XXXXXX")
+	while IFS= read -r f; do
+		cp "$f" "$old/"
+	done < <(list_generated_files)
+	diff -ruN "$old" "$new" >"$SERIES_OUT/export.diff" || rc=1
+	rm -rf "$old"
+	if [ "$rc" != 0 ]; then
+		sed -e "s|$old|patches|g" -e "s|$new|export|g" "$SERIES_OUT/export.diff" |
+			head -n 80 >&2
+	fi
+	return "$rc"
+}
+
+# Replace the generated files of patches/ with those of $1, touching only
+# files that change.
+install_patches()
+{
+	local new=$1 f name
+
+	mkdir -p "$PATCH_DIR"
+	while IFS= read -r f; do
+		[ -f "$new/$(basename "$f")" ] || rm -f "$f"
+	done < <(list_generated_files)
+	for f in "$new"/*.patch; do
+		[ -f "$f" ] || continue
+		name=$(basename "$f")
+		cmp -s "$f" "$PATCH_DIR/$name" && continue
+		cp "$f" "$PATCH_DIR/.$name.tmp"
+		mv "$PATCH_DIR/.$name.tmp" "$PATCH_DIR/$name"
+	done
+}
+
+series_export()
+{
+	local check=0 tmp why count
+
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h | --help) usage_export; return 0 ;;
+		--check) check=1 ;;
+		*) usage_export >&2; die "export: unexpected argument '$1'" ;;
+		esac
+		shift
+	done
+	require_scratch
+	why=$(scratch_unrest)
+	[ -z "$why" ] || die "$SCRATCH cannot be exported: $why; finish or discard that first"
+	base_matches_tree ||
+		info "warning: tree/ changed since 'apply'; the series is exported against the old base"
+	check_series_authors
+	count=$(sgit rev-list --count "$SERIES_BASE_TAG..HEAD")
+	tmp=$(mktemp -d "$SERIES_OUT/export.XXXXXX")
+	generate_patches "$tmp"
+	if [ "$check" = 1 ]; then
+		if compare_with_patch_dir "$tmp"; then
+			rm -rf "$tmp"
+			info "export --check: patches/ is exactly what the scratch repo exports ($count patch(es))"
+			return 0
+		fi
+		rm -rf "$tmp"
+		die "export --check: patches/ differs from an export of $SCRATCH (diff above); run 'scripts/series export' or find what breaks the round trip"
+	fi
+	if compare_with_patch_dir "$tmp" 2>/dev/null; then
+		info "patches/ already up to date ($count patch(es))"
+	else
+		install_patches "$tmp"
+		info "patches/ rewritten: $count patch(es)$([ "$count" -gt 0 ] && echo ' and a cover letter')"
+	fi
+	rm -rf "$tmp"
+	record_exported_head
+}

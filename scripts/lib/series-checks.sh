@@ -1,0 +1,271 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# The per-commit checks of 'series check'. Each check_<name> function looks
+# at one commit, prepared by series-check.sh in $CHECK_RUN/<n>/:
+#   commit        the commit's hash
+#   src/          its files (the kernel layout: tools/testing/selftests/vfio)
+#   commit.patch  the commit as 'git format-patch' writes it
+# and leaves <name>.log (what it saw), <name>.count (how many findings) and
+# <name>.result: "ok", "fail", or "error" when it could not do its job
+# (a build that breaks, a tool that crashes).
+
+# The subject prefixes the series uses; the longest is tried first.
+SERIES_SUBJECT_PREFIXES=("selftests/vfio: igb: " "selftests/vfio: ")
+# A body shorter than this cannot say why a change is made.
+SERIES_MIN_BODY_WORDS=10
+MIRROR_PATH=tools/testing/selftests/vfio
+
+set_check_result()
+{
+	local dir=$1 name=$2 count=$3 result=$4
+
+	echo "$count" >"$dir/$name.count"
+	echo "$result" >"$dir/$name.result"
+}
+
+# Build the commit out of tree with gcc or clang ($2). Warnings are
+# counted, not made fatal: the count of every commit is needed to tell a
+# commit that adds a warning from one that inherits it, and -Werror would
+# hide the rest of a file's warnings after the first. The gcc build also
+# feeds the sparse check. V=1: the compile commands must be in the log.
+check_build()
+{
+	local dir=$1 flavor=$2 out log rc=0 count
+	local -a args=(V=1)
+
+	out=$dir/build-$flavor
+	log=$dir/$flavor.log
+	[ "$flavor" = clang ] && args+=(LLVM=1)
+	# Nothing from the caller's environment may change the build: not a
+	# LLVM= or WERROR= of its own, and not the MAKEFLAGS of a 'make check'
+	# (its jobserver is not ours, and make would warn about that).
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u LLVM -u STATIC -u WERROR -u CC \
+		make -k -C "$PROJECT_ROOT/Kbuild-oot" TREE="$dir/src" O="$out" \
+		"${args[@]}" >"$log" 2>&1 || rc=$?
+	grep ': warning: ' "$log" >"$dir/$flavor.findings" || true
+	count=$(wc -l <"$dir/$flavor.findings")
+	if [ "$rc" != 0 ]; then
+		set_check_result "$dir" "$flavor" "$count" error
+	else
+		set_check_result "$dir" "$flavor" "$count" ok
+	fi
+	[ "$flavor" = gcc ] && check_sparse "$dir" "$out"
+	# The objects cannot serve another commit; only the logs are kept.
+	rm -rf "$out"
+}
+
+# sparse on every file the gcc build compiled, with the very same flags:
+# each compile command of the build log is replayed through
+# 'cgcc -no-compile', which runs sparse only. That is exact and costs a
+# fraction of a second compile pass.
+check_sparse()
+{
+	local dir=$1 out=$2 line cmds=0 count
+	local log=$dir/sparse.log skel=$out/skel/$MIRROR_PATH
+	local re='^(gcc|cc|gcc-[0-9]+)[[:space:]].*[[:space:]]-c[[:space:]]'
+
+	: >"$log"
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] || continue
+		cmds=$((cmds + 1))
+		echo "# ${line##* -c }" >>"$log"
+		(cd "$skel" && bash -c "cgcc -no-compile ${line#* }") >>"$log" 2>&1 || true
+	done <"$dir/gcc.log"
+	sparse_findings "$out" "$dir/src" <"$log" >"$dir/sparse.findings"
+	count=$(wc -l <"$dir/sparse.findings")
+	if [ "$cmds" = 0 ]; then
+		echo "no compile command in gcc.log: the gcc build stopped before compiling" >>"$log"
+		set_check_result "$dir" sparse "$count" error
+	else
+		set_check_result "$dir" sparse "$count" ok
+	fi
+}
+
+# True when line $2 of file $1 invokes a kselftest harness macro. The
+# harness defines its functions without 'static', so sparse flags every
+# TEST()/FIXTURE*() of every test; those are not the series' to fix.
+is_harness_macro_line()
+{
+	sed -n "$2p" "$1" 2>/dev/null | grep -Eq '^(TEST|FIXTURE)[A-Z_]*\(|^TEST_HARNESS_MAIN'
+}
+
+# Filter a sparse build log (stdin) to the diagnostics in the mirror's own
+# files. Headers of the kernel tree (the harness, tools/include, uapi) are
+# reported by path outside the mirror and are not this series' business.
+sparse_findings()
+{
+	local out=$1 src=$2 line path lnum msg
+	local skel=$out/skel/$MIRROR_PATH
+	local re='^([^:]+):([0-9]+):[0-9]+: (warning|error): (.*)$'
+
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] || continue
+		path=${BASH_REMATCH[1]}
+		lnum=${BASH_REMATCH[2]}
+		msg=${BASH_REMATCH[4]}
+		path=${path#"$skel"/}
+		case $path in /* | ../*) continue ;; esac
+		if [[ $msg == *"was not declared. Should it be static?" ]] &&
+		   is_harness_macro_line "$src/$MIRROR_PATH/$path" "$lnum"; then
+			continue
+		fi
+		echo "$path:${line#*"$path":}"
+	done
+}
+
+# The --ignore list for checkpatch: the first word of each line of
+# scripts/checkpatch.ignore, comments and blank lines skipped.
+checkpatch_ignore_list()
+{
+	sed -e 's/#.*//' "$PROJECT_ROOT/scripts/checkpatch.ignore" |
+		awk 'NF { printf "%s%s", sep, $1; sep = "," }'
+}
+
+check_checkpatch()
+{
+	local dir=$1 log=$1/checkpatch.log total count
+
+	# No .git in the working directory: checkpatch then does not ask git
+	# about the project this script happens to run in.
+	(cd "$dir" && perl "$CHECKPATCH" --no-tree --strict --show-types \
+		--ignore "$CHECKPATCH_IGNORE" - <"$dir/commit.patch") >"$log" 2>&1 || true
+	grep -E '^(ERROR|WARNING|CHECK):' "$log" >"$dir/checkpatch.findings" || true
+	total=$(grep -E '^total: [0-9]+ errors, [0-9]+ warnings, ([0-9]+ checks, )?[0-9]+ lines checked' "$log" || true)
+	if [ -z "$total" ]; then
+		set_check_result "$dir" checkpatch 0 error
+		return
+	fi
+	count=$(echo "$total" | awk '{ n = $2 + $4; if ($7 == "checks,") n += $6; print n }')
+	if [ "$count" = 0 ]; then
+		set_check_result "$dir" checkpatch 0 ok
+	else
+		set_check_result "$dir" checkpatch "$count" fail
+	fi
+}
+
+# codespell over what the commit writes: its message and the lines it adds.
+# Context and removed lines are someone else's spelling.
+check_codespell()
+{
+	local dir=$1 text=$1/codespell.txt rc=0 count
+
+	{
+		sgit log -1 --format=%B "$(cat "$dir/commit")"
+		sgit show --format= --no-color --unified=0 "$(cat "$dir/commit")" |
+			awk '/^\+\+\+ / { print "=== " substr($0, 5); next }
+			     /^\+/ { print substr($0, 2) }'
+	} >"$text"
+	codespell "$text" >"$dir/codespell.log" 2>&1 || rc=$?
+	grep ' ==> ' "$dir/codespell.log" >"$dir/codespell.findings" || true
+	count=$(wc -l <"$dir/codespell.findings")
+	# codespell exits 65 when it found something, other values on trouble.
+	if [ "$rc" != 0 ] && [ "$rc" != 65 ]; then
+		set_check_result "$dir" codespell "$count" error
+	elif [ "$count" = 0 ]; then
+		set_check_result "$dir" codespell 0 ok
+	else
+		set_check_result "$dir" codespell "$count" fail
+	fi
+}
+
+hygiene_subject()
+{
+	local subject=$1 prefix
+
+	for prefix in "${SERIES_SUBJECT_PREFIXES[@]}"; do
+		if [[ $subject == "$prefix"* ]]; then
+			[ -n "${subject#"$prefix"}" ] || echo "subject has nothing after '$prefix'"
+			[ ${#subject} -le 75 ] || echo "subject longer than 75 characters"
+			[[ $subject != *. ]] || echo "subject ends with a period"
+			return
+		fi
+	done
+	echo "subject does not start with one of: ${SERIES_SUBJECT_PREFIXES[*]}"
+}
+
+hygiene_signoff()
+{
+	local commit=$1 author
+
+	author=$(sgit log -1 --format='%an <%ae>' "$commit")
+	sgit log -1 --format=%B "$commit" | sgit interpret-trailers --parse |
+		grep -Fqx "Signed-off-by: $author" ||
+		echo "no 'Signed-off-by: $author' (the From: of the patch)"
+}
+
+hygiene_body()
+{
+	local commit=$1 words
+
+	# The subject and trailer lines (Foo-by:, Link:, ...) do not count.
+	words=$(sgit log -1 --format=%b "$commit" |
+		{ grep -Ev '^[A-Za-z-]+: ' || true; } | wc -w)
+	[ "$words" -ge "$SERIES_MIN_BODY_WORDS" ] ||
+		echo "commit message body has $words words; say why the change is made"
+}
+
+hygiene_whitespace()
+{
+	local commit=$1
+
+	sgit diff --check "$commit^" "$commit" | grep -E '^[^+].*:[0-9]+: ' |
+		sed 's/^/whitespace: /' || true
+	sgit log -1 --format=%B "$commit" | grep -n '[[:space:]]$' |
+		sed 's/^\([0-9]*\):.*/trailing whitespace in commit message line \1/' || true
+}
+
+# A test program added by the commit must be built (Makefile) and its
+# binary ignored (.gitignore), both as of this very commit.
+hygiene_new_tests()
+{
+	local dir=$1 commit=$2 file name progs
+
+	progs=$(sed -e ':a' -e '/\\$/N; s/\\\n/ /; ta' "$dir/src/$MIRROR_PATH/Makefile" 2>/dev/null |
+		grep -E '^TEST_GEN_PROGS(_EXTENDED)?[[:space:]]*[:+]?=' || true)
+	while IFS= read -r file; do
+		[[ $file =~ ^$MIRROR_PATH/([^/]+)\.c$ ]] || continue
+		name=${BASH_REMATCH[1]}
+		grep -Eq "[=[:space:]]$name([[:space:]]|$)" <<<"$progs" ||
+			echo "new test $name is not in TEST_GEN_PROGS of $MIRROR_PATH/Makefile"
+		GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 \
+			git -C "$dir/src" --git-dir="$SCRATCH/.git" --work-tree=. \
+			check-ignore -q --no-index "$MIRROR_PATH/$name" ||
+			echo "new test $name is not ignored by a .gitignore"
+	done < <(sgit diff-tree -r --no-commit-id --name-only --diff-filter=A "$commit")
+}
+
+check_hygiene()
+{
+	local dir=$1 commit count
+
+	commit=$(cat "$dir/commit")
+	{
+		hygiene_subject "$(sgit log -1 --format=%s "$commit")"
+		hygiene_signoff "$commit"
+		hygiene_body "$commit"
+		hygiene_whitespace "$commit"
+		hygiene_new_tests "$dir" "$commit"
+	} >"$dir/hygiene.findings"
+	cp "$dir/hygiene.findings" "$dir/hygiene.log"
+	count=$(wc -l <"$dir/hygiene.findings")
+	if [ "$count" = 0 ]; then
+		set_check_result "$dir" hygiene 0 ok
+	else
+		set_check_result "$dir" hygiene "$count" fail
+	fi
+}
+
+# Run check $2 on commit directory $1. Meant for a background job: any
+# failure inside leaves no .result, which the table shows as a crash.
+run_check_task()
+{
+	local dir=$1 name=$2
+
+	case $name in
+	gcc | clang) check_build "$dir" "$name" ;;
+	checkpatch) check_checkpatch "$dir" ;;
+	codespell) check_codespell "$dir" ;;
+	hygiene) check_hygiene "$dir" ;;
+	esac
+}
