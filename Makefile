@@ -8,14 +8,16 @@ BUILD ?= $(CURDIR)/build
 OOT := $(CURDIR)/Kbuild-oot
 
 # Forwarded to the scripts when set on the command line.
-export KDIR TREE BDF VFIO_IGB_CACHE
+export KDIR KSRC VFIO_IGB_CACHE
 
 .DEFAULT_GOAL := help
 
 help:
 	@echo 'make run      boot the test VM (emulated 82576 + vIOMMU) and run the suite'
 	@echo '              (BDF=DDDD:BB:DD.F: run on that real device of this host instead)'
-	@echo 'make check    everything CI checks: builds, host tests, shell lint, VM suite'
+	@echo '              (FORCE=1: even if its network interface is up)'
+	@echo 'make check    everything CI checks: builds, host tests, lint, series, VM suite'
+	@echo 'make bench    time the VM suite (boot, per binary, memcpy_storm per mode)'
 	@echo 'make build    build the selftests out of tree with gcc and clang (-Werror)'
 	@echo 'make intree   build the mirror inside a kernel tree (TARGETS=vfio)'
 	@echo 'make host-test  unit tests that need no device'
@@ -44,10 +46,28 @@ host-test: build-gcc
 lint:
 	scripts/lint
 
-check: build intree host-test lint
+# The VM suite, or the suite on a real device of this host with BDF=.
+run:
+ifeq ($(BDF),)
+	scripts/vmtest
+else
+	scripts/hw-run --bdf $(BDF) $(if $(FORCE),--force)
+endif
+
+bench:
+	scripts/bench
+
+# The series applied to a private scratch repo: patches/ must be exactly
+# what it exports, every commit must pass the per-commit checks, and the
+# tip must pass the VM suite (for an empty series the tip is tree/ itself).
+series-verify:
+	scripts/series verify
+
+check: build intree host-test lint series-verify
 	@echo 'make check: all checks passed'
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: help deps build build-gcc build-clang intree host-test lint check clean
+.PHONY: help deps build build-gcc build-clang intree host-test lint run bench \
+	series-verify check clean
