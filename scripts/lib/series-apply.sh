@@ -30,7 +30,7 @@ usage_export()
 Usage: series export [--check]
 
 Regenerate patches/ from the commits after the base in the scratch repo:
-'git format-patch' with a cover letter taken from patches/cover-letter.txt
+'git format-patch' with a cover letter taken from cover-letter.txt
 (first line: the subject; after a blank line: the text), '--base' and a
 fixed numbering, so that 'apply' followed by 'export' rewrites patches/
 with identical bytes. Only files named NNNN-*.patch are replaced.
@@ -128,7 +128,7 @@ series_apply()
 }
 
 # Print the subject (first line) or the text (after the first blank line)
-# of patches/cover-letter.txt.
+# of cover-letter.txt.
 cover_subject()
 {
 	sed -n '1p' "$COVER_FILE"

@@ -9,7 +9,7 @@
 SERIES_OUT=$BUILD_DIR/series
 SCRATCH=${SERIES_SCRATCH:-$SERIES_OUT/repo}
 PATCH_DIR=${SERIES_PATCHES:-$PROJECT_ROOT/patches}
-COVER_FILE=$PATCH_DIR/cover-letter.txt
+COVER_FILE=${SERIES_COVER:-$PROJECT_ROOT/cover-letter.txt}
 SERIES_BRANCH=series
 SERIES_BASE_TAG=series-base
 # Where 'apply' notes the commit that patches/ was last in step with, so a

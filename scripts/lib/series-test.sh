@@ -47,6 +47,7 @@ run_vmtest_at()
 series_test()
 {
 	local each=0 range="" start n total line rc secs summary failed=0
+	local passed=0 failed_cases=0 skipped=0 re
 	local -a commits
 
 	while [ $# -gt 0 ]; do
@@ -87,14 +88,25 @@ series_test()
 		line=$(run_vmtest_at "${commits[n - 1]}" "$n")
 		read -r rc secs summary <<<"$line"
 		[ "$rc" = 0 ] || failed=$((failed + 1))
+		re='([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped'
+		if [[ "$summary" =~ $re ]]; then
+			passed=$((passed + BASH_REMATCH[1]))
+			failed_cases=$((failed_cases + BASH_REMATCH[2]))
+			skipped=$((skipped + BASH_REMATCH[3]))
+		fi
 		rows+=("$(printf '%3s  %-12s  %-4s %5ss  %s' "$n" \
 			"$(short_hash "${commits[n - 1]}")" \
 			"$([ "$rc" = 0 ] && echo ok || echo FAIL)" "$secs" "$summary")")
 	done
 	printf '%3s  %-12s  %-4s %6s  %s\n' '#' commit '' time 'vmtest summary'
 	printf '%s\n' "${rows[@]}"
+	# Cases over every run, in the plain form CI reads as a closing line.
+	SERIES_TEST_TOTALS=$(printf '%d passed, %d failed, %d skipped' \
+		"$passed" "$failed_cases" "$skipped")
 	if [ "$failed" -gt 0 ]; then
+		echo "series: $SERIES_TEST_TOTALS"
 		die "test: $failed of $total run(s) failed (total $(elapsed_since "$start"))"
 	fi
 	info "test: $total run(s) passed (total $(elapsed_since "$start"))"
+	echo "series: $SERIES_TEST_TOTALS"
 }

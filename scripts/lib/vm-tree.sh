@@ -21,3 +21,12 @@ mirror_dir()
 		die "$tree holds no tools/testing/selftests/vfio"
 	fi
 }
+
+# tree_test_programs DIR: the test programs the mirror in DIR builds, in
+# the order its Makefile lists them (TEST_GEN_PROGS), one per line. A
+# series that adds a test program thereby adds it to the VM run.
+tree_test_programs()
+{
+	sed -n 's/^TEST_GEN_PROGS[[:space:]]*+\{0,1\}=[[:space:]]*//p' "$1/Makefile" |
+		tr ' ' '\n' | sed '/^$/d'
+}
