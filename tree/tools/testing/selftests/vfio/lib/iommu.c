@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +17,8 @@
 #include <linux/vfio.h>
 
 #include <libvfio.h>
+
+#include "internal.h"
 
 #define VFIO_CONTAINER_PATH	"/dev/vfio/vfio"
 #define IOMMUFD_PATH		"/dev/iommu"
@@ -49,21 +50,6 @@ static const struct iommu_mode iommu_modes[] = {
 };
 
 const char *default_iommu_mode = MODE_IOMMUFD;
-
-/*
- * A one-line verdict on the environment: the harness turns exit code
- * KSFT_SKIP of a test's child into a skip, anything else into a failure.
- */
-static __printf(2, 3) __noreturn void iommu_exit(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
 
 const struct iommu_mode *iommu_mode_lookup(const char *name)
 {
@@ -110,17 +96,17 @@ static int open_iommu_dev(const struct iommu_mode *mode, const char *path)
 	case ENODEV:
 	case ENXIO:
 		/* The kernel lacks this mode: not the test's fault. */
-		iommu_exit(KSFT_SKIP,
-			   "iommu mode %s: %s does not exist; the kernel probably lacks %s",
-			   mode->name, path, kconfig_for(path));
+		vfio_exit_line(KSFT_SKIP,
+			       "iommu mode %s: %s does not exist; the kernel probably lacks %s",
+			       mode->name, path, kconfig_for(path));
 	case EACCES:
 	case EPERM:
-		iommu_exit(KSFT_FAIL,
-			   "iommu mode %s: no permission to open %s; run as root or fix its permissions",
-			   mode->name, path);
+		vfio_exit_line(KSFT_FAIL,
+			       "iommu mode %s: no permission to open %s; run as root or fix its permissions",
+			       mode->name, path);
 	default:
-		iommu_exit(KSFT_FAIL, "iommu mode %s: cannot open %s: %s",
-			   mode->name, path, strerror(errno));
+		vfio_exit_line(KSFT_FAIL, "iommu mode %s: cannot open %s: %s",
+			       mode->name, path, strerror(errno));
 	}
 }
 
@@ -140,12 +126,12 @@ static void container_init(struct iommu *iommu)
 	VFIO_ASSERT_GE(ret, 0, "VFIO_CHECK_EXTENSION(%lu) on %s",
 		       mode->iommu_type, mode->container_path);
 	if (!ret)
-		iommu_exit(KSFT_SKIP,
-			   "iommu mode %s: %s does not offer IOMMU type %lu; the kernel probably lacks %s",
-			   mode->name, mode->container_path, mode->iommu_type,
-			   strcmp(mode->container_path, IOMMUFD_PATH) ?
-			   "CONFIG_VFIO_IOMMU_TYPE1 (module vfio_iommu_type1)" :
-			   "CONFIG_IOMMUFD");
+		vfio_exit_line(KSFT_SKIP,
+			       "iommu mode %s: %s does not offer IOMMU type %lu; the kernel probably lacks %s",
+			       mode->name, mode->container_path, mode->iommu_type,
+			       strcmp(mode->container_path, IOMMUFD_PATH) ?
+			       "CONFIG_VFIO_IOMMU_TYPE1 (module vfio_iommu_type1)" :
+			       "CONFIG_IOMMUFD");
 }
 
 static void iommufd_init(struct iommu *iommu)

@@ -4,6 +4,7 @@
  * tests.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include <libvfio.h>
+
+#include "internal.h"
 
 #define BDF_ENV "VFIO_SELFTESTS_BDF"
 
@@ -196,4 +199,15 @@ void *mmap_reserve(size_t size, size_t align, size_t offset)
 		VFIO_ASSERT_EQ(munmap((void *)end, limit - end), 0);
 
 	return (void *)start;
+}
+
+void vfio_exit_line(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
 }

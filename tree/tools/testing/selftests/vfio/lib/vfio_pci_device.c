@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +28,8 @@
 
 #include <libvfio.h>
 
+#include "internal.h"
+
 #define PCI_SYSFS_DEVICES	"/sys/bus/pci/devices"
 #define IOMMU_GROUPS_SYSFS	"/sys/kernel/iommu_groups"
 /* Exists only when the kernel can hand out VFIO groups (/dev/vfio/N). */
@@ -37,17 +38,6 @@
 /* VFIO_DEVICE_RESET retries: 200 x 10 ms bounds the wait to about 2 s. */
 #define RESET_RETRIES		200
 #define RESET_RETRY_NS		(10 * 1000 * 1000)
-
-static __printf(2, 3) __noreturn void device_exit(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
 
 static bool path_exists(const char *path)
 {
@@ -95,19 +85,19 @@ static void check_device_usable(const char *bdf)
 
 	snprintf_assert(path, sizeof(path), PCI_SYSFS_DEVICES "/%s", bdf);
 	if (!path_exists(path))
-		device_exit(KSFT_FAIL,
-			    "%s: no such PCI device (%s does not exist); check the address with lspci -D",
-			    bdf, path);
+		vfio_exit_line(KSFT_FAIL,
+			       "%s: no such PCI device (%s does not exist); check the address with lspci -D",
+			       bdf, path);
 
 	snprintf_assert(path, sizeof(path), PCI_SYSFS_DEVICES "/%s/driver", bdf);
 	if (!link_target_name(path, driver, sizeof(driver)))
-		device_exit(KSFT_FAIL,
-			    "%s: not bound to any driver, vfio-pci needed; run scripts/setup.sh %s",
-			    bdf, bdf);
+		vfio_exit_line(KSFT_FAIL,
+			       "%s: not bound to any driver, vfio-pci needed; run scripts/setup.sh %s",
+			       bdf, bdf);
 	if (!is_vfio_driver(driver))
-		device_exit(KSFT_FAIL,
-			    "%s: bound to %s, not vfio-pci; run scripts/setup.sh %s",
-			    bdf, driver, bdf);
+		vfio_exit_line(KSFT_FAIL,
+			       "%s: bound to %s, not vfio-pci; run scripts/setup.sh %s",
+			       bdf, driver, bdf);
 }
 
 static int iommu_group_of(const char *bdf)
@@ -119,9 +109,9 @@ static int iommu_group_of(const char *bdf)
 
 	snprintf_assert(path, sizeof(path), PCI_SYSFS_DEVICES "/%s/iommu_group", bdf);
 	if (!link_target_name(path, name, sizeof(name)))
-		device_exit(KSFT_FAIL,
-			    "%s: %s does not exist; boot with the IOMMU enabled (e.g. intel_iommu=on)",
-			    bdf, path);
+		vfio_exit_line(KSFT_FAIL,
+			       "%s: %s does not exist; boot with the IOMMU enabled (e.g. intel_iommu=on)",
+			       bdf, path);
 
 	errno = 0;
 	group = strtol(name, &end, 10);
@@ -178,24 +168,24 @@ static int open_group(struct vfio_pci_device *device, int group)
 	switch (errno) {
 	case ENOENT:
 		if (!path_exists(VFIO_GROUP_CLASS))
-			device_exit(KSFT_SKIP,
-				    "iommu mode %s: %s: the kernel has no VFIO groups (%s missing); it probably lacks CONFIG_VFIO_GROUP",
-				    mode, device->bdf, VFIO_GROUP_CLASS);
-		device_exit(KSFT_FAIL,
-			    "%s: %s does not exist; is devtmpfs mounted on /dev?",
-			    device->bdf, path);
+			vfio_exit_line(KSFT_SKIP,
+				       "iommu mode %s: %s: the kernel has no VFIO groups (%s missing); it probably lacks CONFIG_VFIO_GROUP",
+				       mode, device->bdf, VFIO_GROUP_CLASS);
+		vfio_exit_line(KSFT_FAIL,
+			       "%s: %s does not exist; is devtmpfs mounted on /dev?",
+			       device->bdf, path);
 	case EACCES:
 	case EPERM:
-		device_exit(KSFT_FAIL,
-			    "%s: no permission to open %s; run as root or fix its permissions",
-			    device->bdf, path);
+		vfio_exit_line(KSFT_FAIL,
+			       "%s: no permission to open %s; run as root or fix its permissions",
+			       device->bdf, path);
 	case EBUSY:
-		device_exit(KSFT_FAIL,
-			    "%s: %s is already open; close the other user of IOMMU group %d",
-			    device->bdf, path, group);
+		vfio_exit_line(KSFT_FAIL,
+			       "%s: %s is already open; close the other user of IOMMU group %d",
+			       device->bdf, path, group);
 	default:
-		device_exit(KSFT_FAIL, "%s: cannot open %s: %s",
-			    device->bdf, path, strerror(errno));
+		vfio_exit_line(KSFT_FAIL, "%s: cannot open %s: %s",
+			       device->bdf, path, strerror(errno));
 	}
 }
 
@@ -234,9 +224,9 @@ static void container_attach(struct vfio_pci_device *device)
 
 	ioctl_assert(device->group_fd, VFIO_GROUP_GET_STATUS, &status);
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
-		device_exit(KSFT_FAIL,
-			    "%s: IOMMU group %d is not viable; bind every device in it to vfio-pci or unbind it: %s",
-			    device->bdf, group, group_members(group));
+		vfio_exit_line(KSFT_FAIL,
+			       "%s: IOMMU group %d is not viable; bind every device in it to vfio-pci or unbind it: %s",
+			       device->bdf, group, group_members(group));
 
 	ioctl_assert(device->group_fd, VFIO_GROUP_SET_CONTAINER, &iommu->container_fd);
 	container_set_iommu(device);
@@ -277,9 +267,9 @@ const char *vfio_pci_get_cdev_path(const char *bdf)
 	snprintf_assert(dirpath, sizeof(dirpath), PCI_SYSFS_DEVICES "/%s/vfio-dev", bdf);
 	name = find_cdev_name(dirpath);
 	if (!name)
-		device_exit(KSFT_SKIP,
-			    "iommu mode %s: %s has no VFIO device cdev (%s missing); the kernel probably lacks CONFIG_VFIO_DEVICE_CDEV",
-			    MODE_IOMMUFD, bdf, dirpath);
+		vfio_exit_line(KSFT_SKIP,
+			       "iommu mode %s: %s has no VFIO device cdev (%s missing); the kernel probably lacks CONFIG_VFIO_DEVICE_CDEV",
+			       MODE_IOMMUFD, bdf, dirpath);
 
 	size = strlen("/dev/vfio/devices/") + strlen(name) + 1;
 	path = malloc_assert(size);
@@ -304,15 +294,15 @@ static void iommufd_attach(struct vfio_pci_device *device)
 	device->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (device->fd < 0) {
 		if (errno == ENOENT)
-			device_exit(KSFT_FAIL,
-				    "%s: %s does not exist; is devtmpfs mounted on /dev?",
-				    device->bdf, path);
+			vfio_exit_line(KSFT_FAIL,
+				       "%s: %s does not exist; is devtmpfs mounted on /dev?",
+				       device->bdf, path);
 		if (errno == EACCES || errno == EPERM)
-			device_exit(KSFT_FAIL,
-				    "%s: no permission to open %s; run as root or fix its permissions",
-				    device->bdf, path);
-		device_exit(KSFT_FAIL, "%s: cannot open %s: %s",
-			    device->bdf, path, strerror(errno));
+			vfio_exit_line(KSFT_FAIL,
+				       "%s: no permission to open %s; run as root or fix its permissions",
+				       device->bdf, path);
+		vfio_exit_line(KSFT_FAIL, "%s: cannot open %s: %s",
+			       device->bdf, path, strerror(errno));
 	}
 	free((void *)path);
 
