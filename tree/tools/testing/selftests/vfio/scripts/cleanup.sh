@@ -100,23 +100,11 @@ restore_device()
 
 main()
 {
-	local arg bdf failed=0
-	local -a bdfs=()
+	local bdf failed=0
+	local -a bdfs
 
-	for arg in "$@"; do
-		case $arg in
-		-h | --help)
-			usage
-			exit 0
-			;;
-		-*)
-			die "unknown option '$arg' (see --help)"
-			;;
-		esac
-		bdf=$(canonical_bdf "$arg") ||
-			die "'$arg' is not a PCI address (expected DDDD:BB:DD.F)"
-		bdfs+=("$bdf")
-	done
+	parse_bdf_args "$@"
+	bdfs=("${BDF_ARGS[@]}")
 	if [ ${#bdfs[@]} -eq 0 ]; then
 		collect_recorded_bdfs
 		bdfs=("${RECORDED_BDFS[@]}")

@@ -69,6 +69,30 @@ canonical_bdf()
 	echo "$bdf"
 }
 
+# parse_bdf_args ARG...: every argument, as a canonical BDF, into the array
+# BDF_ARGS. --help runs the calling script's usage() and exits; any other
+# option, or an argument that is no PCI address, ends the script.
+parse_bdf_args()
+{
+	local arg bdf
+
+	BDF_ARGS=()
+	for arg in "$@"; do
+		case $arg in
+		-h | --help)
+			usage
+			exit 0
+			;;
+		-*)
+			die "unknown option '$arg' (see --help)"
+			;;
+		esac
+		bdf=$(canonical_bdf "$arg") ||
+			die "'$arg' is not a PCI address (expected DDDD:BB:DD.F)"
+		BDF_ARGS+=("$bdf")
+	done
+}
+
 device_path()
 {
 	echo "$PCI_DEVICES/$1"

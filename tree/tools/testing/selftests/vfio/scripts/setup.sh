@@ -100,32 +100,19 @@ bind_to_vfio_pci()
 
 main()
 {
-	local arg bdf
-	local -a bdfs=()
+	local bdf
 
-	for arg in "$@"; do
-		case $arg in
-		-h | --help)
-			usage
-			exit 0
-			;;
-		-*)
-			die "unknown option '$arg' (see --help)"
-			;;
-		esac
-	done
-	if [ $# -eq 0 ]; then
+	parse_bdf_args "$@"
+	if [ ${#BDF_ARGS[@]} -eq 0 ]; then
 		usage >&2
 		exit 1
 	fi
 
-	for arg in "$@"; do
-		bdf=$(canonical_bdf "$arg") ||
-			die "'$arg' is not a PCI address (expected DDDD:BB:DD.F)"
+	# Every device is checked before any is touched.
+	for bdf in "${BDF_ARGS[@]}"; do
 		check_device "$bdf" || exit 1
-		bdfs+=("$bdf")
 	done
-	for bdf in "${bdfs[@]}"; do
+	for bdf in "${BDF_ARGS[@]}"; do
 		bind_to_vfio_pci "$bdf" || exit 1
 	done
 }
