@@ -363,9 +363,10 @@ static int igb_memcpy_wait(struct vfio_pci_device *device)
 	 * Completion is DD in the TX descriptor of the newest copy; copies
 	 * complete in order. The RX descriptors are never read.
 	 *
-	 * No fault handling: a copy whose source cannot be read still gets
-	 * DD, but no frame, so its RX descriptor stays posted and the next
-	 * frame received lands in that older buffer.
+	 * No fault handling. On QEMU a copy from an IOVA the IOMMU refuses
+	 * still completes: the fault is logged and a frame arrives. Were a
+	 * frame ever lost, its RX descriptor would stay posted and the next
+	 * frame received would land in that older buffer.
 	 */
 	/* QEMU: RX write-back always uses the advanced, not the legacy, layout */
 	/* QEMU: a frame is received before its TX DD is set, 1 ms is plenty */
