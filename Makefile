@@ -14,6 +14,7 @@ export KDIR KSRC VFIO_IGB_CACHE
 
 help:
 	@echo 'make run      boot the test VM (emulated 82576 + vIOMMU) and run the suite'
+	@echo '              on the series tip (patches/ applied to tree/)'
 	@echo '              (BDF=DDDD:BB:DD.F: run on that real device of this host instead)'
 	@echo '              (FORCE=1: even if its network interface is up)'
 	@echo 'make check    everything CI checks: builds, host tests, lint, series, VM suite'
@@ -46,16 +47,24 @@ host-test: build-gcc
 lint:
 	scripts/lint
 
-# The VM suite, or the suite on a real device of this host with BDF=.
-run:
+# The suite on the series tip: the patches applied to tree/ in a scratch
+# repo of make run's own, then the VM, or a real device of this host with
+# BDF=. The tip is what the series delivers; tree/ alone is its base.
+RUN_TREE := $(BUILD)/series/run
+
+run-tree:
+	SERIES_SCRATCH=$(RUN_TREE) scripts/series apply --force
+
+run: run-tree
 ifeq ($(BDF),)
-	scripts/vmtest
+	scripts/vmtest --tree $(RUN_TREE)
 else
-	scripts/hw-run --bdf $(BDF) $(if $(FORCE),--force)
+	$(MAKE) -C $(OOT) TREE=$(RUN_TREE) O=$(BUILD)/oot/run WERROR=1
+	scripts/hw-run --bdf $(BDF) --build-dir $(BUILD)/oot/run/out $(if $(FORCE),--force)
 endif
 
-bench:
-	scripts/bench
+bench: run-tree
+	scripts/bench --tree $(RUN_TREE)
 
 # The series applied to a private scratch repo: patches/ must be exactly
 # what it exports, every commit must pass the per-commit checks, and the
@@ -70,5 +79,5 @@ check: build intree host-test lint series-verify
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: help deps build build-gcc build-clang intree host-test lint run bench \
+.PHONY: help deps build build-gcc build-clang intree host-test lint run run-tree bench \
 	series-verify check clean
