@@ -60,7 +60,7 @@ ifeq ($(BDF),)
 	scripts/vmtest --tree $(RUN_TREE)
 else
 	$(MAKE) -C $(OOT) TREE=$(RUN_TREE) O=$(BUILD)/oot/run WERROR=1
-	scripts/hw-run --bdf $(BDF) --build-dir $(BUILD)/oot/run/out $(if $(FORCE),--force)
+	scripts/hw-run --bdf $(BDF) --tree $(RUN_TREE) --build-dir $(BUILD)/oot/run/out $(if $(FORCE),--force)
 endif
 
 bench: run-tree

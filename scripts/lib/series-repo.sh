@@ -186,9 +186,9 @@ series_commits()
 }
 
 # Write the files of commit $1 into directory $2 (created, or emptied).
-# The files get the current time, not the commit's (tar -m): a build
-# directory reused by whoever builds them (vmtest has a fixed one) must see
-# them as newer than objects of another commit, or it would keep those.
+# The files get the current time, not the commit's (tar -m): should a
+# build directory be reused for another commit's files, make must see them
+# as newer than the objects already there, or it would keep those.
 extract_commit()
 {
 	rm -rf "$2"

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
-# Where the VFIO selftests are in a --tree argument. Source it after
-# common.sh.
+# Where the VFIO selftests are in a tree given with --tree or TREE=, and
+# which test programs they build. Source it after common.sh.
 
 # mirror_dir [TREE]: print the tools/testing/selftests/vfio directory of
 # TREE (default: this project's tree/). Like Kbuild-oot, TREE may also
