@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# A current Linux source from Debian's archive: the newest linux-source-7.x
+# that the trixie-backports suite carries, fetched into the project's cache
+# through a private apt configuration. The machine's own apt sources, lists
+# and caches are never touched; only the archive URI and keyring are read
+# from them (scripts/lib/apt-archive.sh). Source it after common.sh.
+
+# shellcheck source=apt-archive.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-archive.sh"
+
+KSRC7_SUITE=${KSRC7_SUITE:-trixie-backports}
+KSRC7_APT=$CACHE_DIR/apt-$KSRC7_SUITE
+
+# apt-get and apt-cache with every path of their own under KSRC7_APT.
+private_apt()
+{
+	local tool=$1
+
+	shift
+	"$tool" -q -o Dir::Etc::sourcelist="$KSRC7_APT/sources.list" \
+		-o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$KSRC7_APT/lists" \
+		-o Dir::Cache="$KSRC7_APT/cache" \
+		-o Dir::State::status=/var/lib/dpkg/status \
+		-o APT::Sandbox::User=root \
+		-o Acquire::Retries=3 "$@"
+}
+
+# Refresh the private package list of KSRC7_SUITE, at most every
+# KSRC7_REFRESH_HOURS hours (so a warm 'make check' asks the archive nothing).
+# Fails quietly (the caller says why) when the archive does not answer or
+# has no such suite.
+ksrc7_update()
+{
+	local archive uri key stamp=$KSRC7_APT/lists/.updated
+
+	if [ -f "$stamp" ] &&
+		[ -n "$(find "$stamp" -mmin -$((${KSRC7_REFRESH_HOURS:-24} * 60)))" ]; then
+		return 0
+	fi
+
+	archive=$(debian_archive) || {
+		info "no Debian archive in this machine's apt sources"
+		return 1
+	}
+	uri=${archive% *}
+	key=${archive#* }
+	mkdir -p "$KSRC7_APT/lists/partial" "$KSRC7_APT/cache/archives/partial"
+	echo "deb [signed-by=$key] $uri $KSRC7_SUITE main" >"$KSRC7_APT/sources.list"
+	private_apt apt-get update >"$KSRC7_APT/update.log" 2>&1 || {
+		info "apt-get update of $KSRC7_SUITE from $uri failed; see $KSRC7_APT/update.log"
+		return 1
+	}
+	touch "$stamp"
+}
+
+# "PACKAGE VERSION" of the newest linux-source-7.N in the private list.
+ksrc7_newest_package()
+{
+	local pkg ver best="" best_minor=-1 minor
+
+	while read -r pkg; do
+		minor=${pkg#linux-source-7.}
+		[[ $minor =~ ^[0-9]+$ ]] || continue
+		[ "$minor" -gt "$best_minor" ] || continue
+		ver=$(private_apt apt-cache show --no-all-versions "$pkg" 2>/dev/null |
+			sed -n 's/^Version: //p' | head -n 1)
+		[ -n "$ver" ] || continue
+		best="$pkg $ver"
+		best_minor=$minor
+	done < <(private_apt apt-cache pkgnames linux-source-7. 2>/dev/null | sort)
+	[ -n "$best" ] || return 1
+	echo "$best"
+}
+
+# The newest 7.x tree already in the cache (for a machine that is offline
+# now but fetched one before).
+ksrc7_cached()
+{
+	local dir
+
+	for dir in $(find "$CACHE_DIR" -maxdepth 1 -name 'linux-source-7.*' -type d 2>/dev/null |
+		sort -V -r); do
+		if [ -f "$dir/.extracted" ]; then
+			echo "$dir"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Extract DEB's /usr/src/TOP.tar.xz into DEST, once; the lock makes a second
+# caller wait, and a temporary directory left by an interrupted run is
+# removed by the next one.
+ksrc7_extract()
+{
+	local deb=$1 top=$2 dest=$3 tmp
+
+	exec 8>"$dest.lock"
+	flock 8
+	if [ -f "$dest/.extracted" ]; then
+		exec 8>&-
+		return 0
+	fi
+	rm -rf "$dest" "$dest".tmp.*
+	tmp=$(mktemp -d "$dest.tmp.XXXXXX")
+	info "extracting $top from $(basename "$deb") (once, ~20 s)"
+	if ! dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$top.tar.xz" |
+		tar -xJ -C "$tmp"; then
+		rm -rf "$tmp"
+		exec 8>&-
+		info "extracting $deb failed"
+		return 1
+	fi
+	mv "$tmp/$top" "$dest"
+	rmdir "$tmp"
+	touch "$dest/.extracted"
+	exec 8>&-
+}
+
+# Print the path of the newest Linux 7.x source tree, fetching and
+# extracting it when the archive has a version the cache lacks. Without the
+# archive, a tree fetched earlier is used; without either, fail with a line
+# that says so.
+kernel_source_7x()
+{
+	local newest pkg ver dest deb
+
+	mkdir -p "$CACHE_DIR"
+	if ! ksrc7_update || ! newest=$(ksrc7_newest_package); then
+		if dest=$(ksrc7_cached); then
+			info "using the cached $(basename "$dest") ($KSRC7_SUITE not reachable now)"
+			echo "$dest"
+			return 0
+		fi
+		info "no linux-source-7.x: $KSRC7_SUITE is not reachable or carries none"
+		return 1
+	fi
+	pkg=${newest% *}
+	ver=${newest#* }
+	dest=$CACHE_DIR/linux-source-$ver
+	if [ ! -f "$dest/.extracted" ]; then
+		rm -f "$KSRC7_APT"/*.deb
+		info "fetching $pkg $ver from $KSRC7_SUITE (~170 MB)"
+		(cd "$KSRC7_APT" && private_apt apt-get download "$pkg=$ver") \
+			>"$KSRC7_APT/download.log" 2>&1 || {
+			info "downloading $pkg $ver failed; see $KSRC7_APT/download.log"
+			return 1
+		}
+		deb=$(find "$KSRC7_APT" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
+		[ -n "$deb" ] || { info "apt-get download left no .deb"; return 1; }
+		ksrc7_extract "$deb" "$pkg" "$dest" || return 1
+		rm -f "$deb"
+	fi
+	echo "$dest"
+}
