@@ -89,7 +89,7 @@ static int open_iommu_dev(const struct iommu_mode *mode, const char *path)
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd >= 0)
-		return fd;
+		return fd_above_zero(fd);
 
 	switch (errno) {
 	case ENOENT:
@@ -156,8 +156,6 @@ struct iommu *iommu_init(const char *iommu_mode)
 
 	iommu = calloc_assert(1, sizeof(*iommu));
 	iommu->mode = mode;
-	iommu->container_fd = -1;
-	iommu->iommufd = -1;
 	INIT_LIST_HEAD(&iommu->dma_regions);
 
 	if (mode->container_path)
@@ -173,9 +171,9 @@ void iommu_cleanup(struct iommu *iommu)
 	if (!iommu)
 		return;
 	/* Closing the fd tears down whatever is still mapped. */
-	if (iommu->container_fd >= 0)
+	if (iommu->container_fd)
 		VFIO_ASSERT_EQ(close(iommu->container_fd), 0);
-	if (iommu->iommufd >= 0)
+	if (iommu->iommufd)
 		VFIO_ASSERT_EQ(close(iommu->iommufd), 0);
 	free(iommu);
 }
@@ -189,7 +187,7 @@ int __iommu_map(struct iommu *iommu, struct dma_region *region)
 {
 	int ret;
 
-	if (iommu->iommufd >= 0) {
+	if (iommu->iommufd) {
 		struct iommu_ioas_map map = {
 			.size = sizeof(map),
 			.flags = IOMMU_IOAS_MAP_FIXED_IOVA |
@@ -225,7 +223,7 @@ static int unmap_range(struct iommu *iommu, iova_t iova, u64 size, u32 flags,
 {
 	int ret;
 
-	if (iommu->iommufd >= 0) {
+	if (iommu->iommufd) {
 		struct iommu_ioas_unmap unmap = {
 			.size = sizeof(unmap),
 			.ioas_id = iommu->ioas_id,
@@ -286,7 +284,7 @@ int __iommu_unmap_all(struct iommu *iommu, u64 *unmapped)
 	 * Type1 wants iova and size zero with the ALL flag; iommufd has no
 	 * flag and instead treats the full 64-bit range as "everything".
 	 */
-	if (iommu->iommufd >= 0)
+	if (iommu->iommufd)
 		ret = unmap_range(iommu, 0, UINT64_MAX, 0, unmapped);
 	else
 		ret = unmap_range(iommu, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, unmapped);
@@ -440,7 +438,7 @@ struct iommu_iova_range *iommu_iova_ranges(struct iommu *iommu, u32 *nranges)
 	struct iommu_iova_range *ranges;
 	u32 i;
 
-	if (iommu->iommufd >= 0)
+	if (iommu->iommufd)
 		ranges = iommufd_iova_ranges(iommu, nranges);
 	else
 		ranges = type1_iova_ranges(iommu, nranges);

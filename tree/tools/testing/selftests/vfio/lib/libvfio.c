@@ -4,6 +4,7 @@
  * tests.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -199,6 +200,18 @@ void *mmap_reserve(size_t size, size_t align, size_t offset)
 		VFIO_ASSERT_EQ(munmap((void *)end, limit - end), 0);
 
 	return (void *)start;
+}
+
+int fd_above_zero(int fd)
+{
+	int moved;
+
+	if (fd != 0)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	VFIO_ASSERT_GE(moved, 0, "moving fd 0 out of the way");
+	VFIO_ASSERT_EQ(close(fd), 0);
+	return moved;
 }
 
 void vfio_exit_line(int status, const char *fmt, ...)

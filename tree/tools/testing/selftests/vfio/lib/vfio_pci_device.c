@@ -30,14 +30,16 @@
 
 #include "internal.h"
 
-#define PCI_SYSFS_DEVICES	"/sys/bus/pci/devices"
 #define IOMMU_GROUPS_SYSFS	"/sys/kernel/iommu_groups"
 /* Exists only when the kernel can hand out VFIO groups (/dev/vfio/N). */
 #define VFIO_GROUP_CLASS	"/sys/class/vfio"
 
-/* VFIO_DEVICE_RESET retries: 200 x 10 ms bounds the wait to about 2 s. */
+/* vfio_pci_device_reset() retries: 200 x 10 ms bound the wait to about 2 s. */
 #define RESET_RETRIES		200
 #define RESET_RETRY_NS		(10 * 1000 * 1000)
+
+/* "52ac9bff-3a88-4fbd-901a-0d767c3b6c97": 16 bytes in hex, four dashes. */
+#define UUID_STR_LEN		36
 
 static bool path_exists(const char *path)
 {
@@ -46,30 +48,11 @@ static bool path_exists(const char *path)
 	return !stat(path, &st);
 }
 
-/* Last component of the symlink @path, in @buf; false if no such link. */
-static bool link_target_name(const char *path, char *buf, size_t size)
+static int open_fd(const char *path)
 {
-	char target[PATH_MAX];
-	ssize_t len;
-	char *slash;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
 
-	len = readlink(path, target, sizeof(target) - 1);
-	if (len < 0)
-		return false;
-	target[len] = '\0';
-	slash = strrchr(target, '/');
-	snprintf_assert(buf, size, "%s", slash ? slash + 1 : target);
-	return true;
-}
-
-/* Name of the driver @bdf is bound to, or "no driver". */
-static void pci_driver_name(const char *bdf, char *buf, size_t size)
-{
-	char path[PATH_MAX];
-
-	snprintf_assert(path, sizeof(path), PCI_SYSFS_DEVICES "/%s/driver", bdf);
-	if (!link_target_name(path, buf, size))
-		snprintf_assert(buf, size, "no driver");
+	return fd < 0 ? fd : fd_above_zero(fd);
 }
 
 /* vfio-pci itself, or a vendor variant such as mlx5_vfio_pci. */
@@ -81,7 +64,7 @@ static bool is_vfio_driver(const char *name)
 static void check_device_usable(const char *bdf)
 {
 	char path[PATH_MAX];
-	char driver[NAME_MAX + 1];
+	char *driver;
 
 	snprintf_assert(path, sizeof(path), PCI_SYSFS_DEVICES "/%s", bdf);
 	if (!path_exists(path))
@@ -89,46 +72,27 @@ static void check_device_usable(const char *bdf)
 			       "%s: no such PCI device (%s does not exist); check the address with lspci -D",
 			       bdf, path);
 
-	snprintf_assert(path, sizeof(path), PCI_SYSFS_DEVICES "/%s/driver", bdf);
-	if (!link_target_name(path, driver, sizeof(driver)))
+	driver = sysfs_driver_get(bdf);
+	if (!driver)
 		vfio_exit_line(KSFT_FAIL,
-			       "%s: not bound to any driver, vfio-pci needed; run scripts/setup.sh %s",
+			       "%s: not bound to any driver, vfio-pci needed; run tools/testing/selftests/vfio/scripts/setup.sh %s",
 			       bdf, bdf);
 	if (!is_vfio_driver(driver))
 		vfio_exit_line(KSFT_FAIL,
-			       "%s: bound to %s, not vfio-pci; run scripts/setup.sh %s",
+			       "%s: bound to %s, not vfio-pci; run tools/testing/selftests/vfio/scripts/setup.sh %s",
 			       bdf, driver, bdf);
-}
-
-static int iommu_group_of(const char *bdf)
-{
-	char path[PATH_MAX];
-	char name[NAME_MAX + 1];
-	char *end;
-	long group;
-
-	snprintf_assert(path, sizeof(path), PCI_SYSFS_DEVICES "/%s/iommu_group", bdf);
-	if (!link_target_name(path, name, sizeof(name)))
-		vfio_exit_line(KSFT_FAIL,
-			       "%s: %s does not exist; boot with the IOMMU enabled (e.g. intel_iommu=on)",
-			       bdf, path);
-
-	errno = 0;
-	group = strtol(name, &end, 10);
-	VFIO_ASSERT_TRUE(!errno && *name && !*end && group >= 0 && group <= INT_MAX,
-			 "%s: IOMMU group \"%s\" is not a number", bdf, name);
-	return group;
+	free(driver);
 }
 
 /* "0000:00:03.0 (e1000e), 0000:00:03.1 (no driver)" for group @group. */
 static char *group_members(int group)
 {
-	char path[PATH_MAX];
-	char driver[NAME_MAX + 1];
 	struct dirent *entry;
-	size_t len = 0;
-	char *list = NULL;
+	char path[PATH_MAX];
 	const char *sep = "";
+	char *list = NULL;
+	size_t len = 0;
+	char *driver;
 	FILE *out;
 	DIR *dir;
 
@@ -143,8 +107,10 @@ static char *group_members(int group)
 		while ((entry = readdir(dir))) {
 			if (entry->d_name[0] == '.')
 				continue;
-			pci_driver_name(entry->d_name, driver, sizeof(driver));
-			fprintf(out, "%s%s (%s)", sep, entry->d_name, driver);
+			driver = sysfs_driver_get(entry->d_name);
+			fprintf(out, "%s%s (%s)", sep, entry->d_name,
+				driver ?: "no driver");
+			free(driver);
 			sep = ", ";
 		}
 		closedir(dir);
@@ -161,7 +127,7 @@ static int open_group(struct vfio_pci_device *device, int group)
 	int fd;
 
 	snprintf_assert(path, sizeof(path), "/dev/vfio/%d", group);
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = open_fd(path);
 	if (fd >= 0)
 		return fd;
 
@@ -189,6 +155,27 @@ static int open_group(struct vfio_pci_device *device, int group)
 	}
 }
 
+void vfio_pci_group_setup(struct vfio_pci_device *device, const char *bdf)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	struct iommu *iommu = device->iommu;
+	int group;
+
+	VFIO_ASSERT_TRUE(iommu->container_fd, "iommu mode %s has no container",
+			 iommu->mode->name);
+	check_device_usable(bdf);
+	group = sysfs_iommu_group_get(bdf);
+	device->group_fd = open_group(device, group);
+
+	ioctl_assert(device->group_fd, VFIO_GROUP_GET_STATUS, &status);
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		vfio_exit_line(KSFT_FAIL,
+			       "%s: IOMMU group %d is not viable; bind every device in it to vfio-pci or unbind it: %s",
+			       bdf, group, group_members(group));
+
+	ioctl_assert(device->group_fd, VFIO_GROUP_SET_CONTAINER, &iommu->container_fd);
+}
+
 /*
  * A legacy container takes VFIO_SET_IOMMU only once, with its first group;
  * groups attached later join the IOMMU already set and the call fails with
@@ -196,11 +183,18 @@ static int open_group(struct vfio_pci_device *device, int group)
  * set, which tells that case apart from a real failure. iommufd's emulation
  * accepts the call again, so there the first branch is always taken.
  */
-static void container_set_iommu(struct vfio_pci_device *device)
+void vfio_container_set_iommu(struct vfio_pci_device *device)
 {
-	struct iommu *iommu = device->iommu;
 	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+	struct iommu *iommu = device->iommu;
 	int ret;
+
+	ret = ioctl(iommu->container_fd, VFIO_CHECK_EXTENSION, iommu->mode->iommu_type);
+	if (ret <= 0)
+		vfio_exit_line(KSFT_SKIP,
+			       "iommu mode %s: the container at %s does not offer IOMMU type %lu",
+			       iommu->mode->name, iommu->mode->container_path,
+			       iommu->mode->iommu_type);
 
 	ret = ioctl(iommu->container_fd, VFIO_SET_IOMMU, iommu->mode->iommu_type);
 	if (!ret)
@@ -213,101 +207,162 @@ static void container_set_iommu(struct vfio_pci_device *device)
 		       device->bdf, iommu->mode->iommu_type);
 }
 
-static void container_attach(struct vfio_pci_device *device)
+void __vfio_pci_group_get_device_fd(struct vfio_pci_device *device,
+				    const char *bdf, const char *vf_token)
 {
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	struct iommu *iommu = device->iommu;
-	int group;
+	char name[64];
 
-	group = iommu_group_of(device->bdf);
-	device->group_fd = open_group(device, group);
+	if (vf_token)
+		snprintf_assert(name, sizeof(name), "%s vf_token=%s", bdf, vf_token);
+	else
+		snprintf_assert(name, sizeof(name), "%s", bdf);
 
-	ioctl_assert(device->group_fd, VFIO_GROUP_GET_STATUS, &status);
-	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
-		vfio_exit_line(KSFT_FAIL,
-			       "%s: IOMMU group %d is not viable; bind every device in it to vfio-pci or unbind it: %s",
-			       device->bdf, group, group_members(group));
-
-	ioctl_assert(device->group_fd, VFIO_GROUP_SET_CONTAINER, &iommu->container_fd);
-	container_set_iommu(device);
-
-	device->fd = ioctl(device->group_fd, VFIO_GROUP_GET_DEVICE_FD, device->bdf);
-	VFIO_ASSERT_GE(device->fd, 0, "%s: VFIO_GROUP_GET_DEVICE_FD", device->bdf);
+	device->fd = ioctl(device->group_fd, VFIO_GROUP_GET_DEVICE_FD, name);
+	if (device->fd >= 0)
+		device->fd = fd_above_zero(device->fd);
 }
 
-/* The vfioN entry under the device's vfio-dev directory, or NULL. */
-static char *find_cdev_name(const char *dirpath)
+static int hex_digit(char c)
 {
-	struct dirent *entry;
-	char *name = NULL;
-	DIR *dir;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
-	dir = opendir(dirpath);
-	if (!dir)
-		return NULL;
-	while ((entry = readdir(dir))) {
-		if (!strncmp(entry->d_name, "vfio", 4)) {
-			name = strdup(entry->d_name);
-			VFIO_ASSERT_NOT_NULL(name);
-			break;
+/* Parse a UUID string into its 16 bytes, in the order they are written. */
+static int parse_uuid(const char *str, u8 uuid[16])
+{
+	int i, n = 0, hi, lo;
+
+	if (strlen(str) != UUID_STR_LEN)
+		return -EINVAL;
+	for (i = 0; i < UUID_STR_LEN; i += 2) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (str[i] != '-')
+				return -EINVAL;
+			i--;
+			continue;
 		}
+		hi = hex_digit(str[i]);
+		lo = hex_digit(str[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		uuid[n++] = hi << 4 | lo;
 	}
-	closedir(dir);
-	return name;
+	return n == 16 ? 0 : -EINVAL;
+}
+
+void vfio_device_set_vf_token(int fd, const char *vf_token)
+{
+	size_t size = sizeof(struct vfio_device_feature) + 16;
+	struct vfio_device_feature *feature;
+
+	VFIO_ASSERT_NOT_NULL(vf_token, "no VF token given");
+	feature = calloc_assert(1, size);
+	feature->argsz = size;
+	feature->flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_PCI_VF_TOKEN;
+	VFIO_ASSERT_EQ(parse_uuid(vf_token, feature->data), 0,
+		       "VF token \"%s\" is not a UUID", vf_token);
+	ioctl_assert(fd, VFIO_DEVICE_FEATURE, feature);
+	free(feature);
 }
 
 const char *vfio_pci_get_cdev_path(const char *bdf)
 {
 	char dirpath[PATH_MAX];
-	char *path, *name;
-	size_t size;
+	struct dirent *entry;
+	char *path = NULL;
+	DIR *dir;
 
 	check_device_usable(bdf);
 
 	snprintf_assert(dirpath, sizeof(dirpath), PCI_SYSFS_DEVICES "/%s/vfio-dev", bdf);
-	name = find_cdev_name(dirpath);
-	if (!name)
+	dir = opendir(dirpath);
+	if (!dir)
 		vfio_exit_line(KSFT_SKIP,
 			       "iommu mode %s: %s has no VFIO device cdev (%s missing); the kernel probably lacks CONFIG_VFIO_DEVICE_CDEV",
 			       MODE_IOMMUFD, bdf, dirpath);
-
-	size = strlen("/dev/vfio/devices/") + strlen(name) + 1;
-	path = malloc_assert(size);
-	snprintf_assert(path, size, "/dev/vfio/devices/%s", name);
-	free(name);
+	while ((entry = readdir(dir))) {
+		if (strncmp(entry->d_name, "vfio", 4))
+			continue;
+		VFIO_ASSERT_GE(asprintf(&path, "/dev/vfio/devices/%s", entry->d_name), 0);
+		break;
+	}
+	closedir(dir);
+	VFIO_ASSERT_NOT_NULL(path, "%s: %s lists no vfioN", bdf, dirpath);
 	return path;
 }
 
-static void iommufd_attach(struct vfio_pci_device *device)
+void vfio_pci_cdev_open(struct vfio_pci_device *device, const char *bdf)
 {
-	struct vfio_device_bind_iommufd bind = {
-		.argsz = sizeof(bind),
-		.iommufd = device->iommu->iommufd,
-	};
-	struct vfio_device_attach_iommufd_pt attach = {
-		.argsz = sizeof(attach),
-		.pt_id = device->iommu->ioas_id,
-	};
-	const char *path;
+	const char *path = vfio_pci_get_cdev_path(bdf);
 
-	path = vfio_pci_get_cdev_path(device->bdf);
-	device->fd = open(path, O_RDWR | O_CLOEXEC);
+	device->fd = open_fd(path);
 	if (device->fd < 0) {
 		if (errno == ENOENT)
 			vfio_exit_line(KSFT_FAIL,
 				       "%s: %s does not exist; is devtmpfs mounted on /dev?",
-				       device->bdf, path);
+				       bdf, path);
 		if (errno == EACCES || errno == EPERM)
 			vfio_exit_line(KSFT_FAIL,
 				       "%s: no permission to open %s; run as root or fix its permissions",
-				       device->bdf, path);
+				       bdf, path);
 		vfio_exit_line(KSFT_FAIL, "%s: cannot open %s: %s",
-			       device->bdf, path, strerror(errno));
+			       bdf, path, strerror(errno));
 	}
 	free((void *)path);
+}
 
-	ioctl_assert(device->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+int __vfio_device_bind_iommufd(int device_fd, int iommufd, const char *vf_token)
+{
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = sizeof(bind),
+		.iommufd = iommufd,
+	};
+	u8 uuid[16];
+
+	if (vf_token) {
+#ifdef VFIO_DEVICE_BIND_FLAG_TOKEN
+		if (parse_uuid(vf_token, uuid))
+			return -EINVAL;
+		bind.flags |= VFIO_DEVICE_BIND_FLAG_TOKEN;
+		bind.token_uuid_ptr = (uintptr_t)uuid;
+#else
+		/* These uapi headers predate VF tokens at bind time. */
+		(void)uuid;
+		return -EOPNOTSUPP;
+#endif
+	}
+
+	if (ioctl(device_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		return -errno;
+	return 0;
+}
+
+static void iommufd_attach(struct vfio_pci_device *device)
+{
+	struct vfio_device_attach_iommufd_pt attach = {
+		.argsz = sizeof(attach),
+		.pt_id = device->iommu->ioas_id,
+	};
+	int ret;
+
+	vfio_pci_cdev_open(device, device->bdf);
+	ret = __vfio_device_bind_iommufd(device->fd, device->iommu->iommufd, NULL);
+	VFIO_ASSERT_EQ(ret, 0, "%s: VFIO_DEVICE_BIND_IOMMUFD", device->bdf);
 	ioctl_assert(device->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach);
+}
+
+static void container_attach(struct vfio_pci_device *device)
+{
+	vfio_pci_group_setup(device, device->bdf);
+	vfio_container_set_iommu(device);
+	__vfio_pci_group_get_device_fd(device, device->bdf, NULL);
+	VFIO_ASSERT_GE(device->fd, 0, "%s: VFIO_GROUP_GET_DEVICE_FD", device->bdf);
 }
 
 static void region_info(struct vfio_pci_device *device, u32 index,
@@ -361,7 +416,7 @@ static void read_device_info(struct vfio_pci_device *device)
 	irq_info(device, VFIO_PCI_MSIX_IRQ_INDEX, &device->msix_info);
 }
 
-struct vfio_pci_device *vfio_pci_device_init(const char *bdf, struct iommu *iommu)
+struct vfio_pci_device *vfio_pci_device_alloc(const char *bdf, struct iommu *iommu)
 {
 	struct vfio_pci_device *device;
 	size_t i;
@@ -372,10 +427,19 @@ struct vfio_pci_device *vfio_pci_device_init(const char *bdf, struct iommu *iomm
 	device = calloc_assert(1, sizeof(*device));
 	device->bdf = bdf;
 	device->iommu = iommu;
-	device->fd = -1;
-	device->group_fd = -1;
 	for (i = 0; i < ARRAY_SIZE(device->msi_eventfds); i++)
 		device->msi_eventfds[i] = -1;
+	return device;
+}
+
+void vfio_pci_device_free(struct vfio_pci_device *device)
+{
+	free(device);
+}
+
+struct vfio_pci_device *vfio_pci_device_init(const char *bdf, struct iommu *iommu)
+{
+	struct vfio_pci_device *device = vfio_pci_device_alloc(bdf, iommu);
 
 	check_device_usable(bdf);
 	if (iommu->mode->container_path)
@@ -532,40 +596,39 @@ void vfio_pci_device_cleanup(struct vfio_pci_device *device)
 			VFIO_ASSERT_EQ(munmap(bar->vaddr, bar->info.size), 0);
 	}
 
-	if (device->fd >= 0)
+	if (device->fd > 0)
 		VFIO_ASSERT_EQ(close(device->fd), 0);
-	if (device->group_fd >= 0)
+	if (device->group_fd > 0)
 		VFIO_ASSERT_EQ(close(device->group_fd), 0);
 
-	free(device);
+	vfio_pci_device_free(device);
 }
 
 int __vfio_pci_device_reset(struct vfio_pci_device *device)
 {
-	const struct timespec delay = { .tv_nsec = RESET_RETRY_NS };
-	int i;
-
-	if (!(device->info.flags & VFIO_DEVICE_FLAGS_RESET))
-		return -EOPNOTSUPP;
-
-	/*
-	 * The kernel only tries the device lock; EAGAIN means someone else
-	 * (udev, lspci) held it for a moment, so the reset is worth repeating.
-	 */
-	for (i = 0; i < RESET_RETRIES; i++) {
-		if (!ioctl(device->fd, VFIO_DEVICE_RESET, NULL))
-			return 0;
-		if (errno != EAGAIN)
-			return -errno;
-		nanosleep(&delay, NULL);
-	}
-	return -EAGAIN;
+	if (ioctl(device->fd, VFIO_DEVICE_RESET, NULL))
+		return -errno;
+	return 0;
 }
 
+/*
+ * The kernel only tries the device lock; EAGAIN means someone else (udev,
+ * lspci) held it for a moment, so the reset is worth repeating.
+ */
 void vfio_pci_device_reset(struct vfio_pci_device *device)
 {
-	VFIO_ASSERT_EQ(__vfio_pci_device_reset(device), 0, "%s: VFIO_DEVICE_RESET",
-		       device->bdf);
+	const struct timespec delay = { .tv_nsec = RESET_RETRY_NS };
+	int ret, i;
+
+	VFIO_ASSERT_TRUE(device->info.flags & VFIO_DEVICE_FLAGS_RESET,
+			 "%s: VFIO reports no reset for this device", device->bdf);
+	for (i = 0; i < RESET_RETRIES; i++) {
+		ret = __vfio_pci_device_reset(device);
+		if (ret != -EAGAIN)
+			break;
+		nanosleep(&delay, NULL);
+	}
+	VFIO_ASSERT_EQ(ret, 0, "%s: VFIO_DEVICE_RESET (%d tries)", device->bdf, i + 1);
 }
 
 void vfio_pci_config_access(struct vfio_pci_device *device, bool write,

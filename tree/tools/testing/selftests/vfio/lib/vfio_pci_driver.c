@@ -10,7 +10,16 @@
 
 #include <libvfio.h>
 
+#pragma weak dsa_ops
+#pragma weak ioat_ops
+#pragma weak nv_falcon_ops
+#pragma weak igb_ops
+
+/* A driver that is not built in has a NULL address here. */
 static const struct vfio_pci_driver_ops *const drivers[] = {
+	&dsa_ops,
+	&ioat_ops,
+	&nv_falcon_ops,
 	&igb_ops,
 };
 
@@ -23,10 +32,9 @@ void vfio_pci_driver_probe(struct vfio_pci_device *device)
 
 	driver->ops = NULL;
 	for (i = 0; i < ARRAY_SIZE(drivers); i++) {
-		if (drivers[i]->probe(device))
+		if (!drivers[i] || drivers[i]->probe(device))
 			continue;
 		driver->ops = drivers[i];
-		return;
 	}
 }
 

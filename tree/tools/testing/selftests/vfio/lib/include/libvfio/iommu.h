@@ -44,8 +44,9 @@ struct dma_region {
 
 struct iommu {
 	const struct iommu_mode *mode;
-	int container_fd;	/* container modes, else -1 */
-	int iommufd;		/* native iommufd mode, else -1 */
+	/* Open fds are non-zero; the one the mode does not use is 0. */
+	int container_fd;	/* container modes */
+	int iommufd;		/* native iommufd mode */
 	u32 ioas_id;
 	struct list_head dma_regions;
 };

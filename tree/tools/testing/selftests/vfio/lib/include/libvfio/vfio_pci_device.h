@@ -26,8 +26,9 @@ struct vfio_pci_bar {
 
 struct vfio_pci_device {
 	const char *bdf;
+	/* Open fds are non-zero: 0 means not opened (group_fd in iommufd mode). */
 	int fd;
-	int group_fd;		/* container modes, else -1 */
+	int group_fd;		/* container modes */
 
 	struct iommu *iommu;
 
@@ -59,10 +60,44 @@ struct vfio_pci_device {
 		dev_info(_dev, _fmt, ##__VA_ARGS__);			\
 } while (0)
 
+/*
+ * Open @bdf through @iommu's mode (group and container, or cdev bound to the
+ * iommufd and attached to its IOAS), read its regions and interrupts, map
+ * its BARs and probe a driver. cleanup() undoes all of it.
+ */
 struct vfio_pci_device *vfio_pci_device_init(const char *bdf, struct iommu *iommu);
 void vfio_pci_device_cleanup(struct vfio_pci_device *device);
 
-/* VFIO_DEVICE_RESET, retried while the kernel answers EAGAIN. */
+/*
+ * The steps of init() for a test that wants to take them itself, e.g. with
+ * a VF token: alloc() gives a device with nothing open, free() releases
+ * only the memory (close what was opened first).
+ */
+struct vfio_pci_device *vfio_pci_device_alloc(const char *bdf, struct iommu *iommu);
+void vfio_pci_device_free(struct vfio_pci_device *device);
+
+/* Open @bdf's IOMMU group, check it is viable, add it to the container. */
+void vfio_pci_group_setup(struct vfio_pci_device *device, const char *bdf);
+/* VFIO_SET_IOMMU with the mode's type (a no-op for a container's later groups). */
+void vfio_container_set_iommu(struct vfio_pci_device *device);
+/*
+ * VFIO_GROUP_GET_DEVICE_FD for @bdf, with "vf_token=@vf_token" when it is
+ * not NULL; device->fd is the result, negative (errno set) on failure.
+ */
+void __vfio_pci_group_get_device_fd(struct vfio_pci_device *device,
+				    const char *bdf, const char *vf_token);
+/* Open @bdf's VFIO cdev into device->fd. */
+void vfio_pci_cdev_open(struct vfio_pci_device *device, const char *bdf);
+/* VFIO_DEVICE_BIND_IOMMUFD, with @vf_token (a UUID string) if not NULL. */
+int __vfio_device_bind_iommufd(int device_fd, int iommufd, const char *vf_token);
+/* Set the PF's VF token (VFIO_DEVICE_FEATURE_PCI_VF_TOKEN) on device fd @fd. */
+void vfio_device_set_vf_token(int fd, const char *vf_token);
+
+/*
+ * VFIO_DEVICE_RESET once: 0 or the negative errno. The asserting form
+ * retries for a while when the kernel answers EAGAIN (it only tries the
+ * device lock, which udev or lspci may hold for a moment).
+ */
 int __vfio_pci_device_reset(struct vfio_pci_device *device);
 void vfio_pci_device_reset(struct vfio_pci_device *device);
 
@@ -70,46 +105,42 @@ void vfio_pci_device_reset(struct vfio_pci_device *device);
 void vfio_pci_config_access(struct vfio_pci_device *device, bool write,
 			    size_t offset, size_t size, void *data);
 
-static inline u8 vfio_pci_config_readb(struct vfio_pci_device *device, size_t offset)
-{
-	u8 val;
+/* Config space accesses of the width of @_type. */
+#define vfio_pci_config_read(_device, _offset, _type) ({		\
+	_type __vfio_cfg;						\
+									\
+	vfio_pci_config_access((_device), false, (_offset),		\
+			       sizeof(__vfio_cfg), &__vfio_cfg);	\
+	__vfio_cfg;							\
+})
 
-	vfio_pci_config_access(device, false, offset, sizeof(val), &val);
-	return val;
+#define vfio_pci_config_write(_device, _offset, _value, _type) do {	\
+	_type __vfio_cfg = (_value);					\
+									\
+	vfio_pci_config_access((_device), true, (_offset),		\
+			       sizeof(__vfio_cfg), &__vfio_cfg);	\
+} while (0)
+
+#define vfio_pci_config_readb(_d, _o)		vfio_pci_config_read(_d, _o, u8)
+#define vfio_pci_config_readw(_d, _o)		vfio_pci_config_read(_d, _o, u16)
+#define vfio_pci_config_readl(_d, _o)		vfio_pci_config_read(_d, _o, u32)
+#define vfio_pci_config_writeb(_d, _o, _v)	vfio_pci_config_write(_d, _o, _v, u8)
+#define vfio_pci_config_writew(_d, _o, _v)	vfio_pci_config_write(_d, _o, _v, u16)
+#define vfio_pci_config_writel(_d, _o, _v)	vfio_pci_config_write(_d, _o, _v, u32)
+
+/* Set or clear @bits of PCI_COMMAND, leaving the others as they are. */
+static inline void vfio_pci_cmd_set(struct vfio_pci_device *device, u16 bits)
+{
+	u16 cmd = vfio_pci_config_readw(device, PCI_COMMAND);
+
+	vfio_pci_config_writew(device, PCI_COMMAND, cmd | bits);
 }
 
-static inline u16 vfio_pci_config_readw(struct vfio_pci_device *device, size_t offset)
+static inline void vfio_pci_cmd_clear(struct vfio_pci_device *device, u16 bits)
 {
-	u16 val;
+	u16 cmd = vfio_pci_config_readw(device, PCI_COMMAND);
 
-	vfio_pci_config_access(device, false, offset, sizeof(val), &val);
-	return val;
-}
-
-static inline u32 vfio_pci_config_readl(struct vfio_pci_device *device, size_t offset)
-{
-	u32 val;
-
-	vfio_pci_config_access(device, false, offset, sizeof(val), &val);
-	return val;
-}
-
-static inline void vfio_pci_config_writeb(struct vfio_pci_device *device,
-					  size_t offset, u8 val)
-{
-	vfio_pci_config_access(device, true, offset, sizeof(val), &val);
-}
-
-static inline void vfio_pci_config_writew(struct vfio_pci_device *device,
-					  size_t offset, u16 val)
-{
-	vfio_pci_config_access(device, true, offset, sizeof(val), &val);
-}
-
-static inline void vfio_pci_config_writel(struct vfio_pci_device *device,
-					  size_t offset, u32 val)
-{
-	vfio_pci_config_access(device, true, offset, sizeof(val), &val);
+	vfio_pci_config_writew(device, PCI_COMMAND, cmd & ~bits);
 }
 
 /*

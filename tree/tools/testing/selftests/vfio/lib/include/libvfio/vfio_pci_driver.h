@@ -63,7 +63,15 @@ struct vfio_pci_driver {
 	int msi;
 };
 
-/* The drivers in lib/drivers/, in the order probe tries them. */
+/*
+ * The drivers the library knows, in the order vfio_pci_driver_probe() asks
+ * them; when several claim a device the last one drives it. The library
+ * refers to them weakly, so a tree builds with whichever of them its
+ * lib/drivers/ holds (this one has igb only).
+ */
+extern const struct vfio_pci_driver_ops dsa_ops;
+extern const struct vfio_pci_driver_ops ioat_ops;
+extern const struct vfio_pci_driver_ops nv_falcon_ops;
 extern const struct vfio_pci_driver_ops igb_ops;
 
 void vfio_pci_driver_probe(struct vfio_pci_device *device);
