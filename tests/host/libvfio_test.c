@@ -135,7 +135,6 @@ static void get_bdf_without_env(void *arg)
 TEST(get_bdf_without_any_prints_usage_and_skips)
 {
 	char *none[2] = { "prog", NULL };
-	char *not_bdf[3] = { "prog", "0000:00:00.8", NULL };
 	struct get_bdf_args args = { 1, none };
 	struct child_result res;
 
@@ -144,10 +143,45 @@ TEST(get_bdf_without_any_prints_usage_and_skips)
 		TH_LOG("no usage line on stderr:\n%s", res.err);
 	ASSERT_NE(NULL, strcasestr(res.err, "usage"));
 
-	args.argc = 2;
-	args.argv = not_bdf;
-	ASSERT_CHILD_EXIT(&res, KSFT_SKIP, get_bdf_without_env, &args);
+}
+
+/* A malformed address is an error that names it, and the usage says so. */
+TEST(get_bdf_names_a_malformed_argument)
+{
+	char *not_bdf[3] = { "prog", "0000:00:00.8", NULL };
+	struct get_bdf_args args = { 2, not_bdf };
+	struct child_result res;
+
+	ASSERT_CHILD_EXIT(&res, KSFT_FAIL, get_bdf_without_env, &args);
 	ASSERT_NE(NULL, strcasestr(res.err, "usage"));
+	ASSERT_NE(NULL, strstr(res.err, "'0000:00:00.8'"));
+}
+
+static void get_bdf_with_env(void *arg)
+{
+	struct get_bdf_args *args = arg;
+
+	setenv("VFIO_SELFTESTS_BDF", "0000:00:01.0", 1);
+	vfio_selftests_get_bdf(&args->argc, args->argv);
+	fprintf(stderr, "vfio_selftests_get_bdf() returned\n");
+}
+
+/* The environment's device must not stand in for a mistyped argument. */
+TEST(get_bdf_does_not_fall_back_past_a_malformed_argument)
+{
+	char *typo[5] = { "prog", "-v", "iommufd", "0000:3b:00.10", NULL };
+	char *value[4] = { "prog", "-t", "reset", NULL };
+	struct get_bdf_args args = { 4, typo };
+	struct child_result res;
+
+	ASSERT_CHILD_EXIT(&res, KSFT_FAIL, get_bdf_with_env, &args);
+	ASSERT_NE(NULL, strstr(res.err, "'0000:3b:00.10'"));
+
+	/* The value of a harness option is not an address attempt. */
+	args.argc = 3;
+	args.argv = value;
+	ASSERT_CHILD_EXIT(&res, 0, get_bdf_with_env, &args);
+	ASSERT_NE(NULL, strstr(res.err, "returned"));
 }
 
 TEST(get_bdfs_takes_every_trailing_bdf)

@@ -22,6 +22,8 @@
 
 #include "../kselftest_harness.h"
 
+#include <libvfio/harness.h>
+
 /* glibc has MAP_HUGE_SHIFT but leaves the per-size flags to linux/mman.h. */
 #ifndef MAP_HUGE_2MB
 #define MAP_HUGE_2MB	(21 << MAP_HUGE_SHIFT)
@@ -256,5 +258,6 @@ TEST_F(vfio_dma_mapping_test, iova_ranges)
 int main(int argc, char *argv[])
 {
 	device_bdf = vfio_selftests_get_bdf(&argc, argv);
+	vfio_selftests_check_filters(argc, argv);
 	return test_harness_run(argc, argv);
 }

@@ -24,6 +24,8 @@
 
 #include "../kselftest_harness.h"
 
+#include <libvfio/harness.h>
+
 /* Enough to cover a typical MSI-X table without a long run under TCG. */
 #define MAX_VECTORS_TESTED	16
 
@@ -213,5 +215,6 @@ TEST_F(vfio_pci_device_test, msix_vectors)
 int main(int argc, char *argv[])
 {
 	device_bdf = vfio_selftests_get_bdf(&argc, argv);
+	vfio_selftests_check_filters(argc, argv);
 	return test_harness_run(argc, argv);
 }

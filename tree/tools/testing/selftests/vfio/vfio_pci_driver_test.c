@@ -22,6 +22,8 @@
 
 #include "../kselftest_harness.h"
 
+#include <libvfio/harness.h>
+
 /*
  * Fixture set-up counts against a test's timer, and under TCG pinning and
  * unpinning the 1 GiB buffer alone takes several seconds, so the harness
@@ -406,6 +408,7 @@ int main(int argc, char *argv[])
 	int ret;
 
 	device_bdf = vfio_selftests_get_bdf(&argc, argv);
+	vfio_selftests_check_filters(argc, argv);
 
 	/*
 	 * Every test needs a driver, so a device that no driver claims skips

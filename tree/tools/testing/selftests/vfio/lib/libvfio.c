@@ -55,12 +55,49 @@ static const char *prog_name(int argc, char *argv[])
 	return argc > 0 && argv[0] ? argv[0] : "vfio-selftest";
 }
 
-static __noreturn void usage_skip(const char *prog)
+static void print_usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [harness options] DDDD:BB:DD.F (or set %s)\n",
 		prog, BDF_ENV);
+}
+
+static __noreturn void usage_skip(const char *prog)
+{
+	print_usage(prog);
 	exit(KSFT_SKIP);
+}
+
+/*
+ * An argument where a device address belongs that is none: say which, and
+ * fail rather than fall back to $VFIO_SELFTESTS_BDF (a typo must not test
+ * another device) or skip (nothing about the machine is missing).
+ */
+static __noreturn void bad_arg_fail(const char *prog, const char *arg)
+{
+	if (!getenv(BDF_ENV))
+		print_usage(prog);
+	fprintf(stderr,
+		"%s: '%s' is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:00:03.0)\n",
+		prog, arg);
+	exit(KSFT_FAIL);
+}
+
+/* The harness options that take a value (-t NAME and the like). */
+static bool harness_option_with_value(const char *arg)
+{
+	return arg[0] == '-' && arg[1] && strchr("fFvVtTr", arg[1]) && !arg[2];
+}
+
+/*
+ * True when argv[i] stands where a device address belongs: not an option,
+ * and not the value of the harness option before it.
+ */
+static bool is_positional(int i, char *argv[])
+{
+	if (i < 1 || argv[i][0] == '-')
+		return false;
+	return i < 2 || !harness_option_with_value(argv[i - 1]);
 }
 
 static __noreturn void bad_env_skip(const char *prog, const char *value,
@@ -92,6 +129,8 @@ const char *vfio_selftests_get_bdf(int *argc, char *argv[])
 		drop_trailing_args(argc, argv, 1);
 		return bdf;
 	}
+	if (*argc > 1 && is_positional(*argc - 1, argv))
+		bad_arg_fail(prog, argv[*argc - 1]);
 
 	env = getenv(BDF_ENV);
 	if (!env || !*env)
@@ -141,6 +180,8 @@ char **vfio_selftests_get_bdfs(int *argc, char *argv[], int *nr)
 
 	while (first > 1 && vfio_selftests_is_bdf(argv[first - 1]))
 		first--;
+	if (is_positional(first - 1, argv))
+		bad_arg_fail(prog, argv[first - 1]);
 	n = *argc - first;
 
 	if (n) {
@@ -202,6 +243,10 @@ void *mmap_reserve(size_t size, size_t align, size_t offset)
 	return (void *)start;
 }
 
+/* Defined by a test program that includes libvfio/harness.h. */
+#pragma weak vfio_selftests_skip_reason
+void vfio_selftests_skip_reason(const char *reason);
+
 int fd_above_zero(int fd)
 {
 	int moved;
@@ -216,11 +261,14 @@ int fd_above_zero(int fd)
 
 void vfio_exit_line(int status, const char *fmt, ...)
 {
+	char line[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s\n", line);
+	if (status == KSFT_SKIP && vfio_selftests_skip_reason)
+		vfio_selftests_skip_reason(line);
 	exit(status);
 }

@@ -32,11 +32,24 @@ the devices not restored are kept, so a later run can retry).
 EOF
 }
 
+# Enable again the VFs setup.sh disabled.
+restore_vfs()
+{
+	local bdf=$1 dev
+
+	dev=$(device_path "$bdf")
+	[ -n "${REC_NUMVFS:-}" ] && [ "$REC_NUMVFS" != 0 ] || return 0
+	[ "$(cat "$dev/sriov_numvfs" 2>/dev/null)" = 0 ] || return 0
+	info "$bdf: enabling its $REC_NUMVFS VF(s) again"
+	sysfs_write "$dev/sriov_numvfs" "$REC_NUMVFS"
+}
+
 restore_device()
 {
 	local bdf=$1 dev drv orig='' override='' now
 
 	dev=$(device_path "$bdf")
+	REC_NUMVFS=
 	if load_record "$bdf"; then
 		orig=$REC_DRIVER
 		override=$REC_OVERRIDE
@@ -95,6 +108,7 @@ restore_device()
 		now=$(current_driver "$bdf")
 		info "$bdf: released from vfio-pci (now: ${now:-no driver})"
 	fi
+	restore_vfs "$bdf" || return 1
 	forget_record "$bdf"
 }
 
@@ -117,6 +131,7 @@ main()
 	for bdf in "${bdfs[@]}"; do
 		restore_device "$bdf" || failed=1
 	done
+	drop_empty_state_dir
 	exit "$failed"
 }
 

@@ -5,8 +5,8 @@
 # defines functions and variables and changes nothing on the system.
 #
 # The scripts also run as the payload of a busybox initramfs, so besides
-# bash builtins they use only cat, dirname, mkdir, mv, readlink, rm and
-# sleep, all of which busybox provides; modprobe is optional.
+# bash builtins they use only cat, dirname, mkdir, mv, readlink, rm, rmdir
+# and sleep, all of which busybox provides; modprobe is optional.
 
 # Overriding the sysfs root lets the scripts be tried against a fake tree.
 SYSFS=${VFIO_SELFTESTS_SYSFS:-/sys}
@@ -14,10 +14,16 @@ PCI_BUS=$SYSFS/bus/pci
 PCI_DEVICES=$PCI_BUS/devices
 PCI_DRIVERS=$PCI_BUS/drivers
 
-# One file per device handed to vfio-pci, naming what to give it back to.
+# One directory per device handed to vfio-pci, as the kernel tree's scripts
+# keep it, so either set of scripts can clean up after the other:
+#   driver           the driver it had (absent: none)
+#   driver_override  present once setup.sh sets the override; holds the
+#                    override it had before (usually empty)
+#   sriov_numvfs     the VFs it had enabled, when it has the attribute
+#   vfio-pci         present once setup.sh bound it to vfio-pci
 # /tmp survives between setup and cleanup but not a reboot, which also
 # undoes the binding, so a stale record cannot outlive its reason.
-STATE_DIR=${VFIO_SELFTESTS_STATE:-/tmp/vfio-selftests}
+STATE_DIR=${VFIO_SELFTESTS_STATE:-${TMPDIR:-/tmp}/vfio-selftests-devices}
 
 # Seconds to wait for a driver to take or release a device. Binding is
 # normally done when the sysfs write returns; drivers that probe
@@ -169,52 +175,81 @@ record_path()
 
 has_record()
 {
-	[ -f "$(record_path "$1")" ]
+	[ -d "$(record_path "$1")" ]
 }
 
-# Remember the driver and driver_override of device $1 as they are now.
-# The record is written before anything is changed and renamed into
-# place, so an interrupted setup always leaves a complete one behind.
+# Remember the driver, driver_override and VF count of device $1 as they
+# are now. The record is written before anything is changed and renamed
+# into place, so an interrupted setup always leaves a complete one behind.
 save_record()
 {
-	local bdf=$1 file override
+	local bdf=$1 dir tmp override drv dev
 
-	file=$(record_path "$bdf")
-	override=$(cat "$(device_path "$bdf")/driver_override") || return 1
+	dev=$(device_path "$bdf")
+	dir=$(record_path "$bdf")
+	tmp=$STATE_DIR/.$bdf.tmp
+	override=$(cat "$dev/driver_override") || return 1
 	# sysfs shows an unset override as "(null)".
 	[ "$override" = "(null)" ] && override=
-	mkdir -p "$STATE_DIR" || return 1
-	printf 'driver=%s\noverride=%s\n' "$(current_driver "$bdf")" \
-		"$override" >"$file.tmp" || return 1
-	mv -f "$file.tmp" "$file"
+	drv=$(current_driver "$bdf")
+	rm -rf "$tmp"
+	mkdir -p "$tmp" || return 1
+	if [ -n "$drv" ]; then
+		echo "$drv" >"$tmp/driver" || return 1
+	fi
+	if [ -f "$dev/sriov_numvfs" ]; then
+		cat "$dev/sriov_numvfs" >"$tmp/sriov_numvfs" || return 1
+	fi
+	# Not yet the driver_override marker: that is set when the override is.
+	echo "$override" >"$tmp/.override" || return 1
+	# No record exists (the caller checked), so this is a rename.
+	mv "$tmp" "$dir"
 }
 
-# Read the record of device $1 into REC_DRIVER and REC_OVERRIDE, which the
-# sourcing script reads.
+# Mark in device $1's record that setup.sh did step $2 (driver_override or
+# vfio-pci).
+mark_record()
+{
+	local dir
+
+	dir=$(record_path "$1")
+	case $2 in
+	driver_override)
+		cat "$dir/.override" >"$dir/driver_override"
+		;;
+	*)
+		: >"$dir/$2"
+		;;
+	esac
+}
+
+# Read the record of device $1 into REC_DRIVER, REC_OVERRIDE, REC_NUMVFS and
+# REC_BOUND (yes when setup.sh bound it), which the sourcing script reads.
 # shellcheck disable=SC2034
 load_record()
 {
-	local file key value
+	local dir
 
-	file=$(record_path "$1")
-	[ -f "$file" ] || return 1
+	dir=$(record_path "$1")
+	[ -d "$dir" ] || return 1
 	REC_DRIVER=
 	REC_OVERRIDE=
-	while IFS='=' read -r key value; do
-		case $key in
-		driver)
-			REC_DRIVER=$value
-			;;
-		override)
-			REC_OVERRIDE=$value
-			;;
-		esac
-	done <"$file"
+	REC_NUMVFS=
+	REC_BOUND=
+	[ -f "$dir/driver" ] && REC_DRIVER=$(cat "$dir/driver")
+	if [ -f "$dir/driver_override" ]; then
+		REC_OVERRIDE=$(cat "$dir/driver_override")
+	elif [ -f "$dir/.override" ]; then
+		REC_OVERRIDE=$(cat "$dir/.override")
+	fi
+	[ -f "$dir/sriov_numvfs" ] && REC_NUMVFS=$(cat "$dir/sriov_numvfs")
+	[ -f "$dir/vfio-pci" ] && REC_BOUND=yes
+	return 0
 }
 
 forget_record()
 {
-	rm -f "$(record_path "$1")"
+	rm -rf "$(record_path "$1")"
 }
 
 # Fill RECORDED_BDFS with the BDF of every device that has a record. An
@@ -223,16 +258,22 @@ forget_record()
 # which a bare initramfs may lack.
 collect_recorded_bdfs()
 {
-	local file bdf
+	local dir bdf
 
 	RECORDED_BDFS=()
-	for file in "$STATE_DIR"/*; do
-		[ -f "$file" ] || continue
-		bdf=${file##*/}
-		# Skips half-written "*.tmp" files and anything foreign.
+	for dir in "$STATE_DIR"/*; do
+		[ -d "$dir" ] || continue
+		bdf=${dir##*/}
+		# Skips anything foreign.
 		canonical_bdf "$bdf" >/dev/null || continue
 		RECORDED_BDFS+=("$bdf")
 	done
+}
+
+# Remove the state directory once no device is recorded in it.
+drop_empty_state_dir()
+{
+	rmdir "$STATE_DIR" 2>/dev/null || :
 }
 
 # Say where the tests will find device $1 and whether its IOMMU group can

@@ -13,10 +13,17 @@ source "$SCRIPT_DIR/lib.sh"
 usage()
 {
 	cat <<EOF
-Usage: $PROG -d BDF [-d BDF]... [--] CMD [ARGS...]
+Usage: $PROG CMD [ARGS...]
+       $PROG -d BDF [-d BDF]... [--] CMD [ARGS...]
        $PROG -h | --help
 
-Bind every BDF to vfio-pci (setup.sh), run CMD ARGS... BDF... (the
+Without -d: run CMD ARGS... BDF..., where the BDFs are every device
+setup.sh has set up (recorded under $STATE_DIR); the devices stay
+as they are afterwards (cleanup.sh restores them). With none set up, say
+so and exit 4 (KSFT_SKIP). This is the kernel tree's setup.sh / run.sh /
+cleanup.sh flow.
+
+With -d: bind every BDF to vfio-pci (setup.sh), run CMD ARGS... BDF... (the
 devices appended as the last arguments, which is where the VFIO selftests
 look for them), then give the devices back to their drivers (cleanup.sh).
 
@@ -29,7 +36,8 @@ run is left bound afterwards, as whoever set it up expects.
 Exit status: CMD's, or 128+N after signal N. When CMD succeeded but a
 device could not be restored, 1. When setup fails, 1 without running CMD.
 
-Example:
+Examples:
+  setup.sh 0000:03:00.0 && $PROG ./vfio_pci_driver_test; cleanup.sh
   $PROG -d 0000:03:00.0 -- ./vfio_pci_driver_test
 EOF
 }
@@ -92,6 +100,18 @@ restore_owned()
 	exit "$rc"
 }
 
+# The kernel tree's form: CMD with the devices setup.sh recorded; nothing
+# is bound or restored here.
+run_on_recorded()
+{
+	collect_recorded_bdfs
+	if [ ${#RECORDED_BDFS[@]} -eq 0 ]; then
+		info "no device set up under $STATE_DIR (run setup.sh BDF first, or pass -d BDF); skipping"
+		exit 4
+	fi
+	exec "$@" "${RECORDED_BDFS[@]}"
+}
+
 main()
 {
 	local arg bdf status
@@ -125,8 +145,8 @@ main()
 		esac
 	done
 	[ $# -gt 0 ] || die "no command given (see --help)"
-	[ ${#args[@]} -gt 0 ] || die "no device given: pass -d BDF (see --help)"
 	command -v "$1" >/dev/null 2>&1 || die "command not found: $1"
+	[ ${#args[@]} -gt 0 ] || run_on_recorded "$@"
 
 	# CMD gets the canonical form: the tests look the BDF up in sysfs.
 	for arg in "${args[@]}"; do

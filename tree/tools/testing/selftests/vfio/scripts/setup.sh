@@ -20,10 +20,13 @@ Bind each PCI device BDF (e.g. 0000:03:00.0, or 03:00.0 for domain 0) to
 vfio-pci so that the VFIO selftests can use it, then show its IOMMU group
 and whether the group is usable.
 
-The driver each device had is recorded in one file per device under
-$STATE_DIR (set VFIO_SELFTESTS_STATE to move it); an existing
-record is kept, so running this twice still remembers the first driver.
-cleanup.sh BDF... restores the devices; run.sh does both around a command.
+The driver, driver_override and VF count each device had are recorded in
+a directory per device under $STATE_DIR (set
+VFIO_SELFTESTS_STATE to move it), as the kernel tree's scripts keep them;
+an existing record is kept, so running this twice still remembers the
+first driver. A device with VFs enabled has them disabled first.
+cleanup.sh [BDF...] restores the devices; run.sh CMD runs CMD with every
+device set up here appended to its arguments.
 
 Needs root. Stops at the first device that cannot be bound; the devices
 already handled stay bound and recorded, for cleanup.sh to restore.
@@ -74,10 +77,17 @@ bind_to_vfio_pci()
 		return 0
 	fi
 
+	# VFs hold on to their PF's driver; they go first (cleanup.sh brings
+	# them back).
+	if [ -f "$dev/sriov_numvfs" ] && [ "$(cat "$dev/sriov_numvfs")" != 0 ]; then
+		info "$bdf: disabling its $(cat "$dev/sriov_numvfs") VF(s)"
+		sysfs_write "$dev/sriov_numvfs" 0 || return 1
+	fi
 	# Set the override before letting go of the old driver: from then on
 	# only vfio-pci may claim the device, so nothing that probes in the
 	# gap (an async rescan, a udev rule) can hand it back.
 	sysfs_write "$dev/driver_override" vfio-pci || return 1
+	mark_record "$bdf" driver_override
 	if [ -n "$drv" ]; then
 		info "$bdf: unbinding from $drv"
 		sysfs_write "$dev/driver/unbind" "$bdf" || return 1
@@ -95,6 +105,7 @@ bind_to_vfio_pci()
 		error "$bdf: vfio-pci did not take it (now: ${now:-no driver}; see dmesg); 'cleanup.sh $bdf' gives it back"
 		return 1
 	fi
+	mark_record "$bdf" vfio-pci
 	report_group "$bdf"
 }
 
