@@ -21,6 +21,8 @@ help:
 	@echo 'make bench    time the VM suite (boot, per binary, memcpy_storm per mode)'
 	@echo 'make build    build the selftests out of tree with gcc and clang (-Werror)'
 	@echo 'make intree   build the mirror inside a kernel tree (TARGETS=vfio)'
+	@echo 'make compat   Linux 7.x tests/drivers on the mirror and back (upstream-compat)'
+	@echo 'make vm-7x    the VM suite of the series tip on a Linux 7.x test kernel'
 	@echo 'make host-test  unit tests that need no device'
 	@echo 'make lint     shellcheck every script'
 	@echo 'make deps     install the dependencies (Debian 12, needs root)'
@@ -55,9 +57,19 @@ RUN_TREE := $(BUILD)/series/run
 run-tree:
 	SERIES_SCRATCH=$(RUN_TREE) scripts/series apply --force
 
-run: run-tree
+# KSRC= a kernel tree with its own VFIO selftests: that tree's suite (its
+# library, drivers and tests) on a test kernel built from it. A KSRC
+# without them (6.12) gets the series tip on its kernel.
+KSRC_SUITE := $(if $(KSRC),$(wildcard $(KSRC)/tools/testing/selftests/vfio/lib/libvfio.mk))
+
+run: $(if $(KSRC_SUITE),,run-tree)
 ifeq ($(BDF),)
-	scripts/vmtest --tree $(RUN_TREE)
+ifneq ($(KSRC),)
+ifeq ($(KSRC_SUITE),)
+	@echo "make run: $(KSRC) has no tools/testing/selftests/vfio; running the series tip on its kernel"
+endif
+endif
+	scripts/vmtest --tree $(if $(KSRC_SUITE),$(KSRC),$(RUN_TREE))
 else
 	$(MAKE) -C $(OOT) TREE=$(RUN_TREE) O=$(BUILD)/oot/run WERROR=1
 	scripts/hw-run --bdf $(BDF) --tree $(RUN_TREE) --build-dir $(BUILD)/oot/run/out $(if $(FORCE),--force)
@@ -72,12 +84,27 @@ bench: run-tree
 series-verify:
 	scripts/series verify
 
+# The Linux 7.x tree's tests and drivers on the series tip's library, and
+# the tip's tests on 7.x's library. Without a 7.x source (no archive), one
+# line says so and the check goes on.
+compat: run-tree
+	@rc=0; scripts/upstream-compat --tree $(RUN_TREE) || rc=$$?; \
+	if [ $$rc = 3 ]; then echo "compat: no Linux 7.x source; not checked"; \
+	elif [ $$rc != 0 ]; then exit $$rc; fi
+
+# The kernel matrix: series-verify runs the VM suite on the 6.12 test
+# kernel; this leg runs the series tip on a test kernel built from the
+# newest Linux 7.x. Without a 7.x source, one line says so.
+vm-7x: run-tree
+	@ksrc=$$(scripts/kernel-source 7) || { echo "vm-7x: no Linux 7.x source; the 7.x leg did not run"; exit 0; }; \
+	KSRC=$$ksrc scripts/vmtest --tree $(RUN_TREE)
+
 # series-verify comes last: its final line, the VM cases passed, failed
-# and skipped, is the last line of the whole check.
-check: build intree host-test lint series-verify
+# and skipped on the 6.12 kernel, is the last line of the whole check.
+check: build intree host-test lint compat vm-7x series-verify
 
 clean:
 	rm -rf $(BUILD)
 
 .PHONY: help deps build build-gcc build-clang intree host-test lint run run-tree bench \
-	series-verify check clean
+	compat vm-7x series-verify check clean

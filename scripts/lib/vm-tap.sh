@@ -321,6 +321,8 @@ tap_summary()
 		>"$TAP_LOG_DIR/summary.tsv"
 	say ""
 	say "vmtest summary ($accel)"
+	[ -z "${TAP_SUITE_DESC:-}" ] || say "suite: $TAP_SUITE_DESC"
+	[ -z "${TAP_KERNEL_DESC:-}" ] || say "kernel: $TAP_KERNEL_DESC"
 	printf '  %-26s %5s %5s %5s %5s %6s %9s\n' binary plan pass fail skip status "time (s)"
 	for name in "${TAP_TESTS[@]}"; do
 		tap_judge_binary "$name"
