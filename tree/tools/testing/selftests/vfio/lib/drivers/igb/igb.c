@@ -38,7 +38,7 @@
 #define IGB_RING_LEN			4096
 
 #define IGB_MIN_COPY_SIZE		60
-#define IGB_MAX_COPY_SIZE		1024	/* matches IGB_RCTL_BSIZE_1024 */
+#define IGB_MAX_COPY_SIZE		1024	/* matches E1000_RCTL_SZ_1024 */
 
 /* The only interrupt this driver raises: send_msi() on MSI-X vector 0. */
 #define IGB_MSIX_VECTOR			0
@@ -114,23 +114,23 @@ static int igb_phy_write(struct vfio_pci_device *device, u32 reg, u16 val)
 {
 	int ret;
 
-	igb_write(device, IGB_MDIC, val |
-		  reg << IGB_MDIC_REG_SHIFT |
-		  IGB_PHY_ADDR << IGB_MDIC_PHY_SHIFT |
-		  IGB_MDIC_OP_WRITE);
+	igb_write(device, E1000_MDIC, val |
+		  reg << E1000_MDIC_REG_SHIFT |
+		  IGB_PHY_ADDR << E1000_MDIC_PHY_SHIFT |
+		  E1000_MDIC_OP_WRITE);
 
-	ret = igb_wait_reg(device, IGB_MDIC, IGB_MDIC_READY, IGB_MDIC_READY,
+	ret = igb_wait_reg(device, E1000_MDIC, E1000_MDIC_READY, E1000_MDIC_READY,
 			   IGB_MDIC_TIMEOUT_US);
 	if (ret)
 		return ret;
 
-	return igb_read(device, IGB_MDIC) & IGB_MDIC_ERROR ? -EIO : 0;
+	return igb_read(device, E1000_MDIC) & E1000_MDIC_ERROR ? -EIO : 0;
 }
 
 static void igb_mask_interrupts(struct vfio_pci_device *device)
 {
-	igb_write(device, IGB_IMC, ~0u);
-	igb_write(device, IGB_EIMC, ~0u);
+	igb_write(device, E1000_IMC, ~0u);
+	igb_write(device, E1000_EIMC, ~0u);
 }
 
 /* Init step: software reset of the MAC (82576 DS 4.2.1.6.1). */
@@ -141,13 +141,13 @@ static void igb_reset(struct vfio_pci_device *device)
 	/* Nothing from an earlier user of the device may fire meanwhile. */
 	igb_mask_interrupts(device);
 
-	igb_write(device, IGB_CTRL, igb_read(device, IGB_CTRL) | IGB_CTRL_RST);
+	igb_write(device, E1000_CTRL, igb_read(device, E1000_CTRL) | E1000_CTRL_RST);
 
 	/* Leave the device alone for at least 1 ms before polling it. */
 	usleep(IGB_RESET_DELAY_US);
 
 	/* QEMU: EECD.AUTO_RD never sets, so wait on CTRL.RST clearing */
-	ret = igb_wait_reg(device, IGB_CTRL, IGB_CTRL_RST, 0,
+	ret = igb_wait_reg(device, E1000_CTRL, E1000_CTRL_RST, 0,
 			   IGB_RESET_TIMEOUT_US);
 	VFIO_ASSERT_EQ(ret, 0, "CTRL.RST still set %d us after the reset",
 		       IGB_RESET_TIMEOUT_US);
@@ -165,13 +165,13 @@ static void igb_link_setup(struct vfio_pci_device *device)
 
 	/* QEMU: receive drops every frame until STATUS.LU is set */
 	/* QEMU: only an autoneg restart sets LU, ~500 ms later */
-	ret = igb_phy_write(device, IGB_PHY_CTRL,
-			    IGB_PHY_CTRL_AN_ENABLE | IGB_PHY_CTRL_RESTART_AN |
-			    IGB_PHY_CTRL_SPEED_1000 |
-			    IGB_PHY_CTRL_FULL_DUPLEX);
+	ret = igb_phy_write(device, MII_BMCR,
+			    BMCR_ANENABLE | BMCR_ANRESTART |
+			    BMCR_SPEED1000 |
+			    BMCR_FULLDPLX);
 	VFIO_ASSERT_EQ(ret, 0, "MDIC write to PHY control failed");
 
-	ret = igb_wait_reg(device, IGB_STATUS, IGB_STATUS_LU, IGB_STATUS_LU,
+	ret = igb_wait_reg(device, E1000_STATUS, E1000_STATUS_LU, E1000_STATUS_LU,
 			   IGB_LINK_TIMEOUT_US);
 	VFIO_ASSERT_EQ(ret, 0,
 		       "no link %d ms after the autoneg restart (is the netdev link down?)",
@@ -182,7 +182,7 @@ static void igb_link_setup(struct vfio_pci_device *device)
 	 * igb_rx_ring_setup() enables it and keeps this loopback mode.
 	 */
 	/* QEMU: models MAC loopback; silicon wants LBM = 00b (DS 8.10.1) */
-	igb_write(device, IGB_RCTL, IGB_RCTL_LBM_MAC);
+	igb_write(device, E1000_RCTL, E1000_RCTL_LBM_MAC);
 }
 
 /* Init step: TX queue 0 and the transmitter (82576 DS 8.12). */
@@ -191,16 +191,16 @@ static void igb_tx_ring_setup(struct vfio_pci_device *device)
 	struct igb_state *igb = to_igb_state(device);
 	iova_t iova = to_iova(device, igb->tx_ring);
 
-	igb_write(device, IGB_TDBAL(0), (u32)iova);
-	igb_write(device, IGB_TDBAH(0), (u32)(iova >> 32));
-	igb_write(device, IGB_TDLEN(0), sizeof(igb->tx_ring));
-	igb_write(device, IGB_TDH(0), 0);
-	igb_write(device, IGB_TDT(0), 0);
+	igb_write(device, E1000_TDBAL(0), (u32)iova);
+	igb_write(device, E1000_TDBAH(0), (u32)(iova >> 32));
+	igb_write(device, E1000_TDLEN(0), sizeof(igb->tx_ring));
+	igb_write(device, E1000_TDH(0), 0);
+	igb_write(device, E1000_TDT(0), 0);
 
 	/* Queue 0 on, its thresholds left at 0 (DS 8.12.13). */
-	igb_write(device, IGB_TXDCTL(0), IGB_TXDCTL_ENABLE);
+	igb_write(device, E1000_TXDCTL(0), E1000_TXDCTL_QUEUE_ENABLE);
 
-	igb_write(device, IGB_TCTL, IGB_TCTL_EN);
+	igb_write(device, E1000_TCTL, E1000_TCTL_EN);
 }
 
 /* Init step: RX queue 0 and the receiver (82576 DS 8.10). */
@@ -209,18 +209,18 @@ static void igb_rx_ring_setup(struct vfio_pci_device *device)
 	struct igb_state *igb = to_igb_state(device);
 	iova_t iova = to_iova(device, igb->rx_ring);
 
-	igb_write(device, IGB_RDBAL(0), (u32)iova);
-	igb_write(device, IGB_RDBAH(0), (u32)(iova >> 32));
-	igb_write(device, IGB_RDLEN(0), sizeof(igb->rx_ring));
-	igb_write(device, IGB_RDH(0), 0);
-	igb_write(device, IGB_RDT(0), 0);
+	igb_write(device, E1000_RDBAL(0), (u32)iova);
+	igb_write(device, E1000_RDBAH(0), (u32)(iova >> 32));
+	igb_write(device, E1000_RDLEN(0), sizeof(igb->rx_ring));
+	igb_write(device, E1000_RDH(0), 0);
+	igb_write(device, E1000_RDT(0), 0);
 
 	/* Legacy descriptors, buffer size from RCTL.BSIZE (DS 8.10.2, 7.1.3.1) */
 	/* QEMU: ignores DESCTYPE here and writes back the advanced layout */
-	igb_write(device, IGB_SRRCTL(0),
-		  IGB_SRRCTL_DESCTYPE_LEGACY | IGB_SRRCTL_BSIZEPKT_RCTL);
+	igb_write(device, E1000_SRRCTL(0),
+		  E1000_SRRCTL_DESCTYPE_LEGACY | E1000_SRRCTL_BSIZEPKT_RCTL);
 
-	igb_write(device, IGB_RXDCTL(0), IGB_RXDCTL_ENABLE);
+	igb_write(device, E1000_RXDCTL(0), E1000_RXDCTL_QUEUE_ENABLE);
 
 	/*
 	 * DS 8.10.1. Promiscuous (UPE, MPE, BAM) because the destination
@@ -228,9 +228,9 @@ static void igb_rx_ring_setup(struct vfio_pci_device *device)
 	 * SECRC keeps the CRC out of the destination buffer, and a 1 KiB
 	 * buffer holds the largest copy exactly.
 	 */
-	igb_write(device, IGB_RCTL, igb_read(device, IGB_RCTL) |
-		  IGB_RCTL_EN | IGB_RCTL_UPE | IGB_RCTL_MPE | IGB_RCTL_BAM |
-		  IGB_RCTL_BSIZE_1024 | IGB_RCTL_SECRC);
+	igb_write(device, E1000_RCTL, igb_read(device, E1000_RCTL) |
+		  E1000_RCTL_EN | E1000_RCTL_UPE | E1000_RCTL_MPE | E1000_RCTL_BAM |
+		  E1000_RCTL_SZ_1024 | E1000_RCTL_SECRC);
 }
 
 /*
@@ -244,20 +244,20 @@ static void igb_irq_setup(struct vfio_pci_device *device)
 	 * One EICR bit per MSI-X vector (DS 7.3.2.11); without this QEMU
 	 * takes the single-vector path, where EICS never reaches a vector.
 	 */
-	igb_write(device, IGB_GPIE, IGB_GPIE_MULTIPLE_MSIX);
+	igb_write(device, E1000_GPIE, E1000_GPIE_MSIX_MODE);
 
 	/* No throttling, so the interrupt is not deferred (DS 8.8). */
-	igb_write(device, IGB_EITR(IGB_MSIX_VECTOR), 0);
+	igb_write(device, E1000_EITR(IGB_MSIX_VECTOR), 0);
 
 	/* Drop stale causes (DS 7.3.4.3) before unmasking the vector. */
-	igb_read(device, IGB_EICR);
-	igb_write(device, IGB_EIMS, BIT(IGB_MSIX_VECTOR));
+	igb_read(device, E1000_EICR);
+	igb_write(device, E1000_EIMS, BIT(IGB_MSIX_VECTOR));
 }
 
 static int igb_probe(struct vfio_pci_device *device)
 {
 	if (!vfio_pci_device_match(device, PCI_VENDOR_ID_INTEL,
-				   IGB_DEVICE_ID_82576))
+				   E1000_DEV_ID_82576))
 		return -EINVAL;
 
 	return 0;
@@ -296,8 +296,8 @@ static void igb_init(struct vfio_pci_device *device)
 static void igb_remove(struct vfio_pci_device *device)
 {
 	/* Stop both directions (DS 8.10.1, 8.12), then silence the device. */
-	igb_write(device, IGB_RCTL, igb_read(device, IGB_RCTL) & ~IGB_RCTL_EN);
-	igb_write(device, IGB_TCTL, igb_read(device, IGB_TCTL) & ~IGB_TCTL_EN);
+	igb_write(device, E1000_RCTL, igb_read(device, E1000_RCTL) & ~E1000_RCTL_EN);
+	igb_write(device, E1000_TCTL, igb_read(device, E1000_TCTL) & ~E1000_TCTL_EN);
 	igb_mask_interrupts(device);
 
 	vfio_pci_msix_disable(device);
@@ -322,7 +322,7 @@ static void igb_queue_copy(struct igb_state *igb, u32 slot, iova_t src,
 	igb->tx_ring[slot] = (struct igb_legacy_tx_desc) {
 		.buffer_addr = src,
 		.length = size,
-		.cmd = IGB_TXD_CMD_EOP | IGB_TXD_CMD_IFCS | IGB_TXD_CMD_RS,
+		.cmd = E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS,
 	};
 }
 
@@ -348,8 +348,8 @@ static void igb_memcpy_start(struct vfio_pci_device *device, iova_t src,
 
 	/* writel() orders the descriptor stores above before the doorbells. */
 	/* QEMU: TX runs inside the TDT write; no free RX slot drops the frame */
-	igb_write(device, IGB_RDT(0), slot);
-	igb_write(device, IGB_TDT(0), slot);
+	igb_write(device, E1000_RDT(0), slot);
+	igb_write(device, E1000_TDT(0), slot);
 }
 
 static int igb_memcpy_wait(struct vfio_pci_device *device)
@@ -372,7 +372,7 @@ static int igb_memcpy_wait(struct vfio_pci_device *device)
 	/* QEMU: a frame is received before its TX DD is set, 1 ms is plenty */
 	for (;;) {
 		expired = igb_now_us() > deadline;
-		if (READ_ONCE(txd->status) & IGB_TXD_STAT_DD)
+		if (READ_ONCE(txd->status) & E1000_TXD_STAT_DD)
 			break;
 		if (expired)
 			return -ETIMEDOUT;
@@ -390,8 +390,8 @@ static void igb_send_msi(struct vfio_pci_device *device)
 	 * by reading EICR (DS 7.3.4.3) or this EICS write finds the cause
 	 * already pending and signals nothing.
 	 */
-	igb_read(device, IGB_EICR);
-	igb_write(device, IGB_EICS, BIT(IGB_MSIX_VECTOR));
+	igb_read(device, E1000_EICR);
+	igb_write(device, E1000_EICS, BIT(IGB_MSIX_VECTOR));
 }
 
 const struct vfio_pci_driver_ops igb_ops = {

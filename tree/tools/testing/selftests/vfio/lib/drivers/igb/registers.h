@@ -13,104 +13,103 @@
 
 #include <linux/bitfield.h>
 #include <linux/bits.h>
+#include <linux/mii.h>
 #include <linux/types.h>
 
 /* PCI device ID of the 82576 copper part, the one QEMU's igb presents. */
-#define IGB_DEVICE_ID_82576		0x10c9
+#define E1000_DEV_ID_82576			0x10c9
 
 /* Device control (DS 8, general registers). */
-#define IGB_CTRL			0x00000
+#define E1000_CTRL				0x00000
 /* Self-clearing software reset of the whole MAC (DS 4.2.1.6.1). */
-#define IGB_CTRL_RST			BIT(26)
+#define E1000_CTRL_RST				BIT(26)
 
 /* Device status (DS 8, general registers). */
-#define IGB_STATUS			0x00008
-#define IGB_STATUS_LU			BIT(1)	/* link up */
+#define E1000_STATUS				0x00008
+#define E1000_STATUS_LU				BIT(1)	/* link up */
 
 /* MDI control: indirect access to the PHY registers (DS 8, general). */
-#define IGB_MDIC			0x00020
-#define IGB_MDIC_DATA_MASK		GENMASK(15, 0)
-#define IGB_MDIC_REG_SHIFT		16	/* bits 20:16, PHY register */
-#define IGB_MDIC_PHY_SHIFT		21	/* bits 25:21, PHY address */
-#define IGB_MDIC_OP_WRITE		BIT(26)
-#define IGB_MDIC_READY			BIT(28)
-#define IGB_MDIC_ERROR			BIT(30)
+#define E1000_MDIC				0x00020
+#define E1000_MDIC_DATA_MASK			GENMASK(15, 0)
+#define E1000_MDIC_REG_SHIFT			16	/* bits 20:16, PHY register */
+#define E1000_MDIC_PHY_SHIFT			21	/* bits 25:21, PHY address */
+#define E1000_MDIC_OP_WRITE			BIT(26)
+#define E1000_MDIC_READY			BIT(28)
+#define E1000_MDIC_ERROR			BIT(30)
 
 /* The internal PHY answers at MDIO address 1. */
-#define IGB_PHY_ADDR			1
+#define IGB_PHY_ADDR				1
 
-/* PHY register 0, the control register (bits as listed in DS 3.5.6.3.1). */
-#define IGB_PHY_CTRL			0
-#define IGB_PHY_CTRL_SPEED_1000		BIT(6)	/* with bit 13 clear */
-#define IGB_PHY_CTRL_FULL_DUPLEX	BIT(8)
-#define IGB_PHY_CTRL_RESTART_AN		BIT(9)	/* self-clearing */
-#define IGB_PHY_CTRL_AN_ENABLE		BIT(12)
+/*
+ * PHY register 0 and its bits (DS 3.5.6.3.1) are MII_BMCR and BMCR_* of
+ * <linux/mii.h>.
+ */
 
 /* Legacy interrupt mask clear (DS 8.8.10). */
-#define IGB_IMC				0x000d8
+#define E1000_IMC				0x000d8
 
 /* Receive control (DS 8.10.1). */
-#define IGB_RCTL			0x00100
-#define IGB_RCTL_EN			BIT(1)
-#define IGB_RCTL_UPE			BIT(3)	/* accept any unicast */
-#define IGB_RCTL_MPE			BIT(4)	/* accept any multicast */
-#define IGB_RCTL_LBM			GENMASK(7, 6)	/* loopback mode */
-#define IGB_RCTL_LBM_MAC		FIELD_PREP(IGB_RCTL_LBM, 1)
-#define IGB_RCTL_BAM			BIT(15)	/* accept broadcast */
-#define IGB_RCTL_BSIZE			GENMASK(17, 16)	/* buffer size */
-#define IGB_RCTL_BSIZE_1024		FIELD_PREP(IGB_RCTL_BSIZE, 1)
-#define IGB_RCTL_SECRC			BIT(26)	/* strip the CRC */
+#define E1000_RCTL				0x00100
+#define E1000_RCTL_EN				BIT(1)
+#define E1000_RCTL_UPE				BIT(3)	/* accept any unicast */
+#define E1000_RCTL_MPE				BIT(4)	/* accept any multicast */
+#define E1000_RCTL_LBM_MASK			GENMASK(7, 6)	/* loopback mode */
+#define E1000_RCTL_LBM_MAC			FIELD_PREP(E1000_RCTL_LBM_MASK, 1)
+#define E1000_RCTL_BAM				BIT(15)	/* accept broadcast */
+#define E1000_RCTL_SZ_MASK			GENMASK(17, 16)	/* buffer size */
+#define E1000_RCTL_SZ_1024			FIELD_PREP(E1000_RCTL_SZ_MASK, 1)
+#define E1000_RCTL_SECRC			BIT(26)	/* strip the CRC */
 
 /* Transmit control (DS 8.12, transmit registers). */
-#define IGB_TCTL			0x00400
-#define IGB_TCTL_EN			BIT(1)
+#define E1000_TCTL				0x00400
+#define E1000_TCTL_EN				BIT(1)
 
 /* General purpose interrupt enable (DS 7.3.2.11, Table 7-47). */
-#define IGB_GPIE			0x01514
-#define IGB_GPIE_MULTIPLE_MSIX		BIT(4)
+#define E1000_GPIE				0x01514
+#define E1000_GPIE_MSIX_MODE			BIT(4)
 
 /* Extended interrupt cause set/mask registers (DS 8.8). */
-#define IGB_EICS			0x01520
-#define IGB_EIMS			0x01524
-#define IGB_EIMC			0x01528
+#define E1000_EICS				0x01520
+#define E1000_EIMS				0x01524
+#define E1000_EIMC				0x01528
 /* Extended interrupt cause; read-to-clear per DS 7.3.4.3. */
-#define IGB_EICR			0x01580
+#define E1000_EICR				0x01580
 /* Interrupt throttle interval of MSI-X vector n (DS 8.8). */
-#define IGB_EITR(n)			(0x01680 + 4 * (n))
+#define E1000_EITR(n)				(0x01680 + 4 * (n))
 
 /*
  * Per-queue receive registers, queue n (DS 8.10). The 82576 also decodes
  * an older alias for queues 0-3; this driver uses the 0xc000 block only.
  */
-#define IGB_RDBAL(n)			(0x0c000 + 0x40 * (n))
-#define IGB_RDBAH(n)			(0x0c004 + 0x40 * (n))
-#define IGB_RDLEN(n)			(0x0c008 + 0x40 * (n))
-#define IGB_RDH(n)			(0x0c010 + 0x40 * (n))
-#define IGB_RDT(n)			(0x0c018 + 0x40 * (n))
+#define E1000_RDBAL(n)				(0x0c000 + 0x40 * (n))
+#define E1000_RDBAH(n)				(0x0c004 + 0x40 * (n))
+#define E1000_RDLEN(n)				(0x0c008 + 0x40 * (n))
+#define E1000_RDH(n)				(0x0c010 + 0x40 * (n))
+#define E1000_RDT(n)				(0x0c018 + 0x40 * (n))
 
 /* Split and replication receive control (DS 8.10.2). */
-#define IGB_SRRCTL(n)			(0x0c00c + 0x40 * (n))
+#define E1000_SRRCTL(n)				(0x0c00c + 0x40 * (n))
 /* Packet buffer size in KiB; 0 takes it from RCTL.BSIZE (DS 7.1.3.1). */
-#define IGB_SRRCTL_BSIZEPKT		GENMASK(6, 0)
-#define IGB_SRRCTL_BSIZEPKT_RCTL	FIELD_PREP(IGB_SRRCTL_BSIZEPKT, 0)
+#define E1000_SRRCTL_BSIZEPKT_MASK		GENMASK(6, 0)
+#define E1000_SRRCTL_BSIZEPKT_RCTL		FIELD_PREP(E1000_SRRCTL_BSIZEPKT_MASK, 0)
 /* Descriptor type (DS 8.10.2); 000b is the legacy layout. */
-#define IGB_SRRCTL_DESCTYPE		GENMASK(27, 25)
-#define IGB_SRRCTL_DESCTYPE_LEGACY	FIELD_PREP(IGB_SRRCTL_DESCTYPE, 0)
+#define E1000_SRRCTL_DESCTYPE_MASK		GENMASK(27, 25)
+#define E1000_SRRCTL_DESCTYPE_LEGACY		FIELD_PREP(E1000_SRRCTL_DESCTYPE_MASK, 0)
 
 /* Receive descriptor control (DS 8.10.10). */
-#define IGB_RXDCTL(n)			(0x0c028 + 0x40 * (n))
-#define IGB_RXDCTL_ENABLE		BIT(25)
+#define E1000_RXDCTL(n)				(0x0c028 + 0x40 * (n))
+#define E1000_RXDCTL_QUEUE_ENABLE		BIT(25)
 
 /* Per-queue transmit registers, queue n (DS 8.12). */
-#define IGB_TDBAL(n)			(0x0e000 + 0x40 * (n))
-#define IGB_TDBAH(n)			(0x0e004 + 0x40 * (n))
-#define IGB_TDLEN(n)			(0x0e008 + 0x40 * (n))
-#define IGB_TDH(n)			(0x0e010 + 0x40 * (n))
-#define IGB_TDT(n)			(0x0e018 + 0x40 * (n))
+#define E1000_TDBAL(n)				(0x0e000 + 0x40 * (n))
+#define E1000_TDBAH(n)				(0x0e004 + 0x40 * (n))
+#define E1000_TDLEN(n)				(0x0e008 + 0x40 * (n))
+#define E1000_TDH(n)				(0x0e010 + 0x40 * (n))
+#define E1000_TDT(n)				(0x0e018 + 0x40 * (n))
 
 /* Transmit descriptor control (DS 8.12.13). */
-#define IGB_TXDCTL(n)			(0x0e028 + 0x40 * (n))
-#define IGB_TXDCTL_ENABLE		BIT(25)
+#define E1000_TXDCTL(n)				(0x0e028 + 0x40 * (n))
+#define E1000_TXDCTL_QUEUE_ENABLE		BIT(25)
 
 /*
  * Legacy transmit descriptor (DS 7.2.2.1): one 16-byte entry per buffer.
@@ -126,10 +125,10 @@ struct igb_legacy_tx_desc {
 	u16 special;
 };
 
-#define IGB_TXD_CMD_EOP			BIT(0)	/* last buffer of a frame */
-#define IGB_TXD_CMD_IFCS		BIT(1)	/* append the CRC */
-#define IGB_TXD_CMD_RS			BIT(3)	/* write status back */
-#define IGB_TXD_STAT_DD			BIT(0)	/* descriptor done */
+#define E1000_TXD_CMD_EOP			BIT(0)	/* last buffer of a frame */
+#define E1000_TXD_CMD_IFCS			BIT(1)	/* append the CRC */
+#define E1000_TXD_CMD_RS			BIT(3)	/* write status back */
+#define E1000_TXD_STAT_DD			BIT(0)	/* descriptor done */
 
 /*
  * Receive descriptor as software hands it over: the buffer address, then
