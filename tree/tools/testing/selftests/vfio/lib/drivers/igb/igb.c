@@ -309,7 +309,7 @@ static void igb_queue_copy(struct igb_state *igb, u32 slot, iova_t src,
 {
 	/* Bytes 8-15 are zeroed: the device overwrites them on write-back. */
 	igb->rx_ring[slot] = (struct igb_rx_desc) {
-		.buffer_addr = dst,
+		.buffer_addr = cpu_to_le64(dst),
 	};
 
 	/*
@@ -320,8 +320,8 @@ static void igb_queue_copy(struct igb_state *igb, u32 slot, iova_t src,
 	 * copy's.
 	 */
 	igb->tx_ring[slot] = (struct igb_legacy_tx_desc) {
-		.buffer_addr = src,
-		.length = size,
+		.buffer_addr = cpu_to_le64(src),
+		.length = cpu_to_le16(size),
 		.cmd = E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS,
 	};
 }

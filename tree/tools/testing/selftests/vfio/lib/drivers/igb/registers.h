@@ -13,8 +13,30 @@
 
 #include <linux/bitfield.h>
 #include <linux/bits.h>
+#include <linux/kernel.h>
 #include <linux/mii.h>
 #include <linux/types.h>
+
+/*
+ * Descriptor fields are little endian. The cpu_to_le*() and le*_to_cpu()
+ * of tools/include are plain macros, and its __force is empty, so sparse
+ * could not tell a converted field from a raw one; under sparse they are
+ * typed conversions, and a field used without one is reported.
+ */
+#ifdef __CHECKER__
+#undef cpu_to_le16
+#undef cpu_to_le32
+#undef cpu_to_le64
+#undef le16_to_cpu
+#undef le32_to_cpu
+#undef le64_to_cpu
+#define cpu_to_le16(x)	((__attribute__((force)) __le16)(u16)(x))
+#define cpu_to_le32(x)	((__attribute__((force)) __le32)(u32)(x))
+#define cpu_to_le64(x)	((__attribute__((force)) __le64)(u64)(x))
+#define le16_to_cpu(x)	((__attribute__((force)) u16)(__le16)(x))
+#define le32_to_cpu(x)	((__attribute__((force)) u32)(__le32)(x))
+#define le64_to_cpu(x)	((__attribute__((force)) u64)(__le64)(x))
+#endif
 
 /* PCI device ID of the 82576 copper part, the one QEMU's igb presents. */
 #define E1000_DEV_ID_82576			0x10c9
@@ -116,13 +138,13 @@
  * Bit 5 of cmd (DEXT) stays 0: that is what marks the legacy layout.
  */
 struct igb_legacy_tx_desc {
-	u64 buffer_addr;
-	u16 length;
+	__le64 buffer_addr;
+	__le16 length;
 	u8 cso;
 	u8 cmd;
 	u8 status;
 	u8 css;
-	u16 special;
+	__le16 special;
 };
 
 #define E1000_TXD_CMD_EOP			BIT(0)	/* last buffer of a frame */
@@ -136,8 +158,8 @@ struct igb_legacy_tx_desc {
  * legacy the buffer is RCTL.BSIZE bytes long (DS 7.1.3.1).
  */
 struct igb_rx_desc {
-	u64 buffer_addr;
-	u64 writeback;
+	__le64 buffer_addr;
+	__le64 writeback;
 };
 
 #endif /* SELFTESTS_VFIO_LIB_DRIVERS_IGB_REGISTERS_H */
