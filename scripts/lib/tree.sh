@@ -22,11 +22,39 @@ mirror_dir()
 	fi
 }
 
-# tree_test_programs DIR: the test programs the mirror in DIR builds, in
-# the order its Makefile lists them (TEST_GEN_PROGS), one per line. A
-# series that adds a test program thereby adds it to the VM run.
+# emit_tests DIR: run the kselftest 'emit_tests' target of the selftests
+# Makefile in DIR, which needs lib.mk at DIR/../lib.mk. Prints
+# "COLLECTION:program" lines.
+emit_tests()
+{
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		make -s --no-print-directory -C "$1" emit_tests 2>/dev/null
+}
+
+# tree_test_programs DIR: the test programs the selftests in DIR build, in
+# the order their Makefile lists them, one per line, as the kselftest
+# Makefiles themselves report them (emit_tests). A series that adds a test
+# program thereby adds it to the VM run. Outside a kernel tree (the
+# mirror in tree/), the Makefile is asked in a throwaway skeleton with the
+# lib.mk of the kernel source the build uses.
 tree_test_programs()
 {
-	sed -n 's/^TEST_GEN_PROGS[[:space:]]*+\{0,1\}=[[:space:]]*//p' "$1/Makefile" |
-		tr ' ' '\n' | sed '/^$/d'
+	local dir=$1 skel ksrc out rc=0
+
+	if [ -f "$dir/../lib.mk" ]; then
+		out=$(emit_tests "$dir") || rc=$?
+	else
+		ksrc=$(kernel_source)
+		skel=$(mktemp -d)
+		mkdir -p "$skel/tools/testing/selftests/vfio" "$skel/scripts"
+		cp "$ksrc/tools/testing/selftests/lib.mk" "$skel/tools/testing/selftests/"
+		cp -r "$dir/Makefile" "$dir/lib" "$skel/tools/testing/selftests/vfio/"
+		cp "$ksrc"/scripts/*.include "$skel/scripts/" 2>/dev/null || :
+		out=$(emit_tests "$skel/tools/testing/selftests/vfio") || rc=$?
+		rm -rf "$skel"
+	fi
+	if [ "$rc" != 0 ] || [ -z "$out" ]; then
+		die "$dir: 'make emit_tests' listed no test programs"
+	fi
+	sed -n 's/^[^:]*://p' <<<"$out"
 }

@@ -235,7 +235,7 @@ TEST_F(vfio_dma_mapping_test, iova_ranges)
 
 	ranges = iommu_iova_ranges(self->iommu, &nr_ranges);
 	ASSERT_NE(NULL, ranges);
-	ASSERT_NE(0U, nr_ranges);
+	ASSERT_NE(0, nr_ranges);
 
 	for (i = 0; i < nr_ranges; i++) {
 		ASSERT_LE(ranges[i].start, ranges[i].last) {

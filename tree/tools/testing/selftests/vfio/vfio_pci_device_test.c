@@ -145,7 +145,7 @@ TEST_F(vfio_pci_device_test, bar0_mmap_read)
 
 	if (!(bar0->info.flags & VFIO_REGION_INFO_FLAG_READ))
 		return;
-	ASSERT_EQ((ssize_t)sizeof(via_fd),
+	ASSERT_EQ(sizeof(via_fd),
 		  pread(self->device->fd, &via_fd, sizeof(via_fd),
 			bar0->info.offset));
 	ASSERT_EQ(via_fd, via_mmap);
@@ -183,7 +183,7 @@ static void check_vector(struct __test_metadata *_metadata,
 	ASSERT_EQ(1, poll(&pfd, 1, MSI_WAIT_MS)) {
 		TH_LOG("vector %u: no signal within %d ms", v, MSI_WAIT_MS);
 	}
-	ASSERT_EQ((ssize_t)sizeof(count), read(pfd.fd, &count, sizeof(count)));
+	ASSERT_EQ(sizeof(count), read(pfd.fd, &count, sizeof(count)));
 	ASSERT_EQ((u64)1, count) {
 		TH_LOG("vector %u signalled %llu times", v,
 		       (unsigned long long)count);

@@ -70,7 +70,7 @@ static const char *device_bdf;
 	ASSERT_EQ(1, poll(&__pfd, 1, MSI_WAIT_MS)) {			\
 		TH_LOG("no interrupt within %d ms", MSI_WAIT_MS);	\
 	}								\
-	ASSERT_EQ((ssize_t)sizeof(__count),				\
+	ASSERT_EQ(sizeof(__count),				\
 		  read(__pfd.fd, &__count, sizeof(__count)));		\
 	ASSERT_EQ((u64)1, __count);					\
 } while (0)

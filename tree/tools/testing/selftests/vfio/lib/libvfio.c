@@ -210,11 +210,11 @@ void *mmap_reserve(size_t size, size_t align, size_t offset)
 	size_t total;
 	void *map;
 
-	VFIO_ASSERT_GT(size, 0U);
+	VFIO_ASSERT_GT(size, 0);
 	VFIO_ASSERT_GT(align, offset);
 	/* munmap() of the excess only works on page boundaries. */
-	VFIO_ASSERT_EQ(align % page, 0U, "align %#zx is not page sized", align);
-	VFIO_ASSERT_EQ(offset % page, 0U, "offset %#zx is not page sized", offset);
+	VFIO_ASSERT_EQ(align % page, 0, "align %#zx is not page sized", align);
+	VFIO_ASSERT_EQ(offset % page, 0, "offset %#zx is not page sized", offset);
 
 	size = (size + page - 1) / page * page;
 	total = size + align;

@@ -77,7 +77,7 @@ static void device_attr_write(const char *bdf, const char *attr, const char *val
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	VFIO_ASSERT_GE(fd, 0, "opening %s for writing", path);
 	ret = write(fd, val, len);
-	VFIO_ASSERT_EQ(ret, (ssize_t)len, "writing \"%s\" to %s", val, path);
+	VFIO_ASSERT_EQ(ret, len, "writing \"%s\" to %s", val, path);
 	VFIO_ASSERT_EQ(close(fd), 0);
 }
 

@@ -407,8 +407,8 @@ static void read_device_info(struct vfio_pci_device *device)
 	ioctl_assert(device->fd, VFIO_DEVICE_GET_INFO, &device->info);
 	VFIO_ASSERT_TRUE(device->info.flags & VFIO_DEVICE_FLAGS_PCI,
 			 "%s: not a VFIO PCI device", device->bdf);
-	VFIO_ASSERT_GT(device->info.num_regions, (u32)VFIO_PCI_CONFIG_REGION_INDEX);
-	VFIO_ASSERT_GT(device->info.num_irqs, (u32)VFIO_PCI_MSIX_IRQ_INDEX);
+	VFIO_ASSERT_GT(device->info.num_regions, VFIO_PCI_CONFIG_REGION_INDEX);
+	VFIO_ASSERT_GT(device->info.num_irqs, VFIO_PCI_MSIX_IRQ_INDEX);
 
 	region_info(device, VFIO_PCI_CONFIG_REGION_INDEX, &device->config_space);
 	map_bars(device);
@@ -645,6 +645,6 @@ void vfio_pci_config_access(struct vfio_pci_device *device, bool write,
 		ret = pwrite(device->fd, data, size, pos);
 	else
 		ret = pread(device->fd, data, size, pos);
-	VFIO_ASSERT_EQ(ret, (ssize_t)size, "%s: config %s of %zu bytes at %#zx",
+	VFIO_ASSERT_EQ(ret, size, "%s: config %s of %zu bytes at %#zx",
 		       device->bdf, write ? "write" : "read", size, offset);
 }

@@ -45,7 +45,7 @@ static void check_region_mapped(struct vfio_pci_device *device)
 	iova_t iova;
 
 	VFIO_ASSERT_NOT_NULL(region->vaddr, "driver region has no memory");
-	VFIO_ASSERT_GT(region->size, 0U, "driver region is empty");
+	VFIO_ASSERT_GT(region->size, 0, "driver region is empty");
 
 	VFIO_ASSERT_EQ(__to_iova(device, region->vaddr, &iova), 0,
 		       "driver region %p is not mapped for DMA", region->vaddr);
@@ -65,12 +65,12 @@ void vfio_pci_driver_init(struct vfio_pci_device *device)
 
 	driver->ops->init(device);
 
-	VFIO_ASSERT_GT(driver->max_memcpy_size, 0U, "%s set no max_memcpy_size",
+	VFIO_ASSERT_GT(driver->max_memcpy_size, 0, "%s set no max_memcpy_size",
 		       driver->ops->name);
-	VFIO_ASSERT_GT(driver->max_memcpy_count, 0U, "%s set no max_memcpy_count",
+	VFIO_ASSERT_GT(driver->max_memcpy_count, 0, "%s set no max_memcpy_count",
 		       driver->ops->name);
 	VFIO_ASSERT_GE(driver->msi, 0, "%s set no valid msi", driver->ops->name);
-	VFIO_ASSERT_LT((size_t)driver->msi, ARRAY_SIZE(device->msi_eventfds),
+	VFIO_ASSERT_LT(driver->msi, ARRAY_SIZE(device->msi_eventfds),
 		       "%s set no valid msi", driver->ops->name);
 
 	driver->initialized = true;
@@ -97,9 +97,9 @@ void vfio_pci_driver_memcpy_start(struct vfio_pci_device *device,
 	VFIO_ASSERT_TRUE(driver->initialized, "memcpy before driver init");
 	VFIO_ASSERT_FALSE(driver->memcpy_in_progress,
 			  "memcpy started before the previous one was waited for");
-	VFIO_ASSERT_GT(size, 0U);
+	VFIO_ASSERT_GT(size, 0);
 	VFIO_ASSERT_LE(size, driver->max_memcpy_size);
-	VFIO_ASSERT_GT(count, 0U);
+	VFIO_ASSERT_GT(count, 0);
 	VFIO_ASSERT_LE(count, driver->max_memcpy_count);
 
 	driver->ops->memcpy_start(device, src, dst, size, count);

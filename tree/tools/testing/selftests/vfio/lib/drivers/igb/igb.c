@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <asm/barrier.h>
+#include <linux/align.h>
 #include <linux/compiler.h>
 #include <linux/io.h>
 #include <linux/pci_ids.h>
@@ -269,9 +270,9 @@ static void igb_init(struct vfio_pci_device *device)
 	u16 cmd;
 
 	VFIO_ASSERT_NOT_NULL(device->bars[0].vaddr, "BAR0 is not mmap-able");
-	VFIO_ASSERT_GE(device->driver.region.size, (u64)sizeof(*igb));
+	VFIO_ASSERT_GE(device->driver.region.size, sizeof(*igb));
 	/* 128 bytes is the strictest ring-base alignment in circulation. */
-	VFIO_ASSERT_EQ(to_iova(device, igb->tx_ring) % 128, (u64)0);
+	VFIO_ASSERT_TRUE(IS_ALIGNED(to_iova(device, igb->tx_ring), 128));
 
 	memset(igb, 0, sizeof(*igb));
 
@@ -336,7 +337,7 @@ static void igb_memcpy_start(struct vfio_pci_device *device, iova_t src,
 	VFIO_ASSERT_GE(size, (u64)IGB_MIN_COPY_SIZE,
 		       "shorter frames are padded, writing past dst");
 	VFIO_ASSERT_LE(size, (u64)IGB_MAX_COPY_SIZE);
-	VFIO_ASSERT_GT(count, (u64)0);
+	VFIO_ASSERT_GT(count, 0);
 	VFIO_ASSERT_LT(count, (u64)IGB_RING_LEN);
 
 	for (i = 0; i < count; i++) {
