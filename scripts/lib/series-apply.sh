@@ -198,7 +198,8 @@ generate_patches()
 	tip_date=$(sgit log -1 --format='%ad' --date=raw HEAD)
 	GIT_COMMITTER_DATE=$tip_date as_placeholder sgit format-patch -q \
 		--output-directory="$out" --cover-letter --numbered \
-		--subject-prefix=PATCH --zero-commit --no-signature --no-thread \
+		--subject-prefix="$SERIES_SUBJECT_PREFIX" --zero-commit \
+		--no-signature --no-thread \
 		--no-attach --find-renames --diff-algorithm=myers \
 		--base="$(sgit rev-parse "$SERIES_BASE_TAG")" \
 		"$SERIES_BASE_TAG..HEAD"

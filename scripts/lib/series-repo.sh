@@ -12,6 +12,8 @@ PATCH_DIR=${SERIES_PATCHES:-$PROJECT_ROOT/patches}
 COVER_FILE=${SERIES_COVER:-$PROJECT_ROOT/cover-letter.txt}
 SERIES_BRANCH=series
 SERIES_BASE_TAG=series-base
+# The series is an RFC while nothing of it has run on a physical 82576.
+SERIES_SUBJECT_PREFIX=${SERIES_SUBJECT_PREFIX:-RFC PATCH}
 # Where 'apply' notes the commit that patches/ was last in step with, so a
 # later 'apply' can tell unexported work from a disposable copy.
 SERIES_STATE=.git/series-exported

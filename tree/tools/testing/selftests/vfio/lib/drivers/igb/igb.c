@@ -45,9 +45,11 @@
 #define IGB_MSIX_VECTOR			0
 
 #define IGB_RESET_DELAY_US		1000
-#define IGB_RESET_TIMEOUT_US		10000
+/* Linux's igb allows the NVM auto-read 10 ms after a reset. */
+#define IGB_AUTO_RD_TIMEOUT_US		10000
 #define IGB_MDIC_TIMEOUT_US		10000
 #define IGB_LINK_TIMEOUT_US		3000000
+#define IGB_QUEUE_TIMEOUT_US		10000
 #define IGB_COMPLETION_TIMEOUT_US	1000
 
 static_assert(sizeof(struct igb_legacy_tx_desc) == 16, "TX descriptor size");
@@ -89,20 +91,37 @@ static u64 igb_now_us(void)
 	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
 }
 
+/* Read-modify-write helpers: set or clear @bits of @reg, keep the rest. */
+static void igb_set_bits(struct vfio_pci_device *device, u32 reg, u32 bits)
+{
+	igb_write(device, reg, igb_read(device, reg) | bits);
+}
+
+static void igb_clear_bits(struct vfio_pci_device *device, u32 reg, u32 bits)
+{
+	igb_write(device, reg, igb_read(device, reg) & ~bits);
+}
+
 /*
  * Poll until (reg & mask) == val; 0, or -ETIMEDOUT after timeout_us. The
  * clock is read before the register, so the register always gets one look
- * after the deadline however long this thread was descheduled.
+ * after the deadline however long this thread was descheduled. The last
+ * value read is stored in *last when @last is not NULL, for the message
+ * that names what the device showed instead.
  */
-static int igb_wait_reg(struct vfio_pci_device *device, u32 reg, u32 mask,
-			u32 val, u64 timeout_us)
+static int igb_poll(struct vfio_pci_device *device, u32 reg, u32 mask,
+		    u32 val, u64 timeout_us, u32 *last)
 {
 	u64 deadline = igb_now_us() + timeout_us;
 	bool expired;
+	u32 now;
 
 	for (;;) {
 		expired = igb_now_us() > deadline;
-		if ((igb_read(device, reg) & mask) == val)
+		now = igb_read(device, reg);
+		if (last)
+			*last = now;
+		if ((now & mask) == val)
 			return 0;
 		if (expired)
 			return -ETIMEDOUT;
@@ -113,6 +132,7 @@ static int igb_wait_reg(struct vfio_pci_device *device, u32 reg, u32 mask,
 /* Write a PHY register through MDIC; 0, -ETIMEDOUT or -EIO. */
 static int igb_phy_write(struct vfio_pci_device *device, u32 reg, u16 val)
 {
+	u32 mdic;
 	int ret;
 
 	igb_write(device, E1000_MDIC, val |
@@ -120,12 +140,13 @@ static int igb_phy_write(struct vfio_pci_device *device, u32 reg, u16 val)
 		  IGB_PHY_ADDR << E1000_MDIC_PHY_SHIFT |
 		  E1000_MDIC_OP_WRITE);
 
-	ret = igb_wait_reg(device, E1000_MDIC, E1000_MDIC_READY, E1000_MDIC_READY,
-			   IGB_MDIC_TIMEOUT_US);
+	/* No other MDIC access until this one reports ready (MDIC.R). */
+	ret = igb_poll(device, E1000_MDIC, E1000_MDIC_READY, E1000_MDIC_READY,
+		       IGB_MDIC_TIMEOUT_US, &mdic);
 	if (ret)
 		return ret;
 
-	return igb_read(device, E1000_MDIC) & E1000_MDIC_ERROR ? -EIO : 0;
+	return mdic & E1000_MDIC_ERROR ? -EIO : 0;
 }
 
 static void igb_mask_interrupts(struct vfio_pci_device *device)
@@ -134,24 +155,31 @@ static void igb_mask_interrupts(struct vfio_pci_device *device)
 	igb_write(device, E1000_EIMC, ~0u);
 }
 
-/* Init step: software reset of the MAC (82576 DS 4.2.1.6.1). */
+/*
+ * Init step: software reset of the MAC (DS 4.2.1.6.1). The device is not
+ * to be touched for at least 1 ms after CTRL.RST is set; it is ready once
+ * it has read its NVM again, which EECD.AUTO_RD reports.
+ */
 static void igb_reset(struct vfio_pci_device *device)
 {
+	u32 eecd, ctrl;
 	int ret;
 
 	/* Nothing from an earlier user of the device may fire meanwhile. */
 	igb_mask_interrupts(device);
 
-	igb_write(device, E1000_CTRL, igb_read(device, E1000_CTRL) | E1000_CTRL_RST);
-
-	/* Leave the device alone for at least 1 ms before polling it. */
+	igb_set_bits(device, E1000_CTRL, E1000_CTRL_RST);
 	usleep(IGB_RESET_DELAY_US);
 
-	/* QEMU: EECD.AUTO_RD never sets, so wait on CTRL.RST clearing */
-	ret = igb_wait_reg(device, E1000_CTRL, E1000_CTRL_RST, 0,
-			   IGB_RESET_TIMEOUT_US);
-	VFIO_ASSERT_EQ(ret, 0, "CTRL.RST still set %d us after the reset",
-		       IGB_RESET_TIMEOUT_US);
+	ret = igb_poll(device, E1000_EECD, E1000_EECD_AUTO_RD, E1000_EECD_AUTO_RD,
+		       IGB_AUTO_RD_TIMEOUT_US, &eecd);
+	if (ret) {
+		/* QEMU: EECD.AUTO_RD never sets; CTRL.RST clearing is all it shows */
+		ret = igb_poll(device, E1000_CTRL, E1000_CTRL_RST, 0, 0, &ctrl);
+		VFIO_ASSERT_EQ(ret, 0,
+			       "reset not done %d us after CTRL.RST: EECD %#x (AUTO_RD 0), CTRL %#x (RST 1)",
+			       IGB_RESET_DELAY_US + IGB_AUTO_RD_TIMEOUT_US, eecd, ctrl);
+	}
 
 	igb_mask_interrupts(device);
 }
@@ -172,8 +200,8 @@ static void igb_link_setup(struct vfio_pci_device *device)
 			    BMCR_FULLDPLX);
 	VFIO_ASSERT_EQ(ret, 0, "MDIC write to PHY control failed");
 
-	ret = igb_wait_reg(device, E1000_STATUS, E1000_STATUS_LU, E1000_STATUS_LU,
-			   IGB_LINK_TIMEOUT_US);
+	ret = igb_poll(device, E1000_STATUS, E1000_STATUS_LU, E1000_STATUS_LU,
+		       IGB_LINK_TIMEOUT_US, NULL);
 	VFIO_ASSERT_EQ(ret, 0,
 		       "no link %d ms after the autoneg restart (is the netdev link down?)",
 		       IGB_LINK_TIMEOUT_US / 1000);
@@ -186,11 +214,39 @@ static void igb_link_setup(struct vfio_pci_device *device)
 	igb_write(device, E1000_RCTL, E1000_RCTL_LBM_MAC);
 }
 
-/* Init step: TX queue 0 and the transmitter (82576 DS 8.12). */
+/*
+ * Turn queue 0's ENABLE bit in @reg (RXDCTL or TXDCTL) off or on, and wait
+ * until the device reports the new state: it reads back 0 while the queue
+ * drains after a disable, and while RCTL.EN / TCTL.EN is clear (DS 8.10.10,
+ * 8.12.13), so a queue is enabled only after its direction is.
+ */
+static void igb_queue_enable(struct vfio_pci_device *device, u32 reg,
+			     bool enable)
+{
+	u32 val = enable ? E1000_TXDCTL_QUEUE_ENABLE : 0;
+	u32 last;
+	int ret;
+
+	static_assert(E1000_TXDCTL_QUEUE_ENABLE == E1000_RXDCTL_QUEUE_ENABLE,
+		      "one ENABLE bit for both queue types");
+
+	igb_write(device, reg, val);
+	ret = igb_poll(device, reg, E1000_TXDCTL_QUEUE_ENABLE, val,
+		       IGB_QUEUE_TIMEOUT_US, &last);
+	VFIO_ASSERT_EQ(ret, 0, "queue register %#x reads %#x, ENABLE not %d",
+		       reg, last, enable);
+}
+
+/*
+ * Init step: TX queue 0 and the transmitter (DS 8.12). The queue is off
+ * while its ring is programmed (DS 8.12.13).
+ */
 static void igb_tx_ring_setup(struct vfio_pci_device *device)
 {
 	struct igb_state *igb = to_igb_state(device);
 	iova_t iova = to_iova(device, igb->tx_ring);
+
+	igb_queue_enable(device, E1000_TXDCTL(0), false);
 
 	igb_write(device, E1000_TDBAL(0), (u32)iova);
 	igb_write(device, E1000_TDBAH(0), (u32)(iova >> 32));
@@ -198,17 +254,22 @@ static void igb_tx_ring_setup(struct vfio_pci_device *device)
 	igb_write(device, E1000_TDH(0), 0);
 	igb_write(device, E1000_TDT(0), 0);
 
-	/* Queue 0 on, its thresholds left at 0 (DS 8.12.13). */
-	igb_write(device, E1000_TXDCTL(0), E1000_TXDCTL_QUEUE_ENABLE);
-
 	igb_write(device, E1000_TCTL, E1000_TCTL_EN);
+
+	/* Queue 0 on, its thresholds left at 0 (DS 8.12.13). */
+	igb_queue_enable(device, E1000_TXDCTL(0), true);
 }
 
-/* Init step: RX queue 0 and the receiver (82576 DS 8.10). */
+/*
+ * Init step: RX queue 0 and the receiver (DS 8.10). As for TX, the queue is
+ * off while its ring is programmed (DS 8.10.10).
+ */
 static void igb_rx_ring_setup(struct vfio_pci_device *device)
 {
 	struct igb_state *igb = to_igb_state(device);
 	iova_t iova = to_iova(device, igb->rx_ring);
+
+	igb_queue_enable(device, E1000_RXDCTL(0), false);
 
 	igb_write(device, E1000_RDBAL(0), (u32)iova);
 	igb_write(device, E1000_RDBAH(0), (u32)(iova >> 32));
@@ -221,17 +282,17 @@ static void igb_rx_ring_setup(struct vfio_pci_device *device)
 	igb_write(device, E1000_SRRCTL(0),
 		  E1000_SRRCTL_DESCTYPE_LEGACY | E1000_SRRCTL_BSIZEPKT_RCTL);
 
-	igb_write(device, E1000_RXDCTL(0), E1000_RXDCTL_QUEUE_ENABLE);
-
 	/*
 	 * DS 8.10.1. Promiscuous (UPE, MPE, BAM) because the destination
 	 * address of a frame is whatever the source buffer starts with.
 	 * SECRC keeps the CRC out of the destination buffer, and a 1 KiB
 	 * buffer holds the largest copy exactly.
 	 */
-	igb_write(device, E1000_RCTL, igb_read(device, E1000_RCTL) |
-		  E1000_RCTL_EN | E1000_RCTL_UPE | E1000_RCTL_MPE | E1000_RCTL_BAM |
-		  E1000_RCTL_SZ_1024 | E1000_RCTL_SECRC);
+	igb_set_bits(device, E1000_RCTL,
+		     E1000_RCTL_EN | E1000_RCTL_UPE | E1000_RCTL_MPE | E1000_RCTL_BAM |
+		     E1000_RCTL_SZ_1024 | E1000_RCTL_SECRC);
+
+	igb_queue_enable(device, E1000_RXDCTL(0), true);
 }
 
 /*
@@ -267,7 +328,6 @@ static int igb_probe(struct vfio_pci_device *device)
 static void igb_init(struct vfio_pci_device *device)
 {
 	struct igb_state *igb = to_igb_state(device);
-	u16 cmd;
 
 	VFIO_ASSERT_NOT_NULL(device->bars[0].vaddr, "BAR0 is not mmap-able");
 	VFIO_ASSERT_GE(device->driver.region.size, sizeof(*igb));
@@ -277,9 +337,7 @@ static void igb_init(struct vfio_pci_device *device)
 	memset(igb, 0, sizeof(*igb));
 
 	/* BAR0 decoding, and bus mastering for every DMA the NIC does. */
-	cmd = vfio_pci_config_readw(device, PCI_COMMAND);
-	vfio_pci_config_writew(device, PCI_COMMAND,
-			       cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	vfio_pci_cmd_set(device, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 
 	vfio_pci_msix_enable(device, IGB_MSIX_VECTOR, 1);
 
@@ -297,8 +355,8 @@ static void igb_init(struct vfio_pci_device *device)
 static void igb_remove(struct vfio_pci_device *device)
 {
 	/* Stop both directions (DS 8.10.1, 8.12), then silence the device. */
-	igb_write(device, E1000_RCTL, igb_read(device, E1000_RCTL) & ~E1000_RCTL_EN);
-	igb_write(device, E1000_TCTL, igb_read(device, E1000_TCTL) & ~E1000_TCTL_EN);
+	igb_clear_bits(device, E1000_RCTL, E1000_RCTL_EN);
+	igb_clear_bits(device, E1000_TCTL, E1000_TCTL_EN);
 	igb_mask_interrupts(device);
 
 	vfio_pci_msix_disable(device);

@@ -46,6 +46,11 @@
 /* Self-clearing software reset of the whole MAC (DS 4.2.1.6.1). */
 #define E1000_CTRL_RST				BIT(26)
 
+/* EEPROM/flash control (DS 8, general registers). */
+#define E1000_EECD				0x00010
+/* The NVM was read after a reset; the device may be programmed (DS 4.2.1.6.1). */
+#define E1000_EECD_AUTO_RD			BIT(9)
+
 /* Device status (DS 8, general registers). */
 #define E1000_STATUS				0x00008
 #define E1000_STATUS_LU				BIT(1)	/* link up */
