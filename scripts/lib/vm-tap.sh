@@ -273,7 +273,7 @@ tap_judge_binary()
 	TOTAL_PASS=$((TOTAL_PASS + pass))
 	TOTAL_FAIL=$((TOTAL_FAIL + fail))
 	TOTAL_SKIP=$((TOTAL_SKIP + skip))
-	printf '  %-26s %5s %5s %5s %5s %6s %9s\n' "$name" "${plan:--}" "$pass" \
+	printf '  %-*s %5s %5s %5s %5s %6s %9s\n' "$TAP_NAME_WIDTH" "$name" "${plan:--}" "$pass" \
 		"$fail" "$skip" "${rc:--}" "$(tap_binary_secs "$name")"
 	printf 'binary\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${plan:-}" \
 		"$pass" "$fail" "$skip" "${rc:-}" "$(tap_binary_secs "$name")" \
@@ -323,11 +323,18 @@ tap_summary()
 	say "vmtest summary ($accel)"
 	[ -z "${TAP_SUITE_DESC:-}" ] || say "suite: $TAP_SUITE_DESC"
 	[ -z "${TAP_KERNEL_DESC:-}" ] || say "kernel: $TAP_KERNEL_DESC"
-	printf '  %-26s %5s %5s %5s %5s %6s %9s\n' binary plan pass fail skip status "time (s)"
+	# The name column is as wide as the longest binary name.
+	TAP_NAME_WIDTH=6
+	for name in "${TAP_TESTS[@]}"; do
+		[ "${#name}" -le "$TAP_NAME_WIDTH" ] || TAP_NAME_WIDTH=${#name}
+	done
+	printf '  %-*s %5s %5s %5s %5s %6s %9s\n' "$TAP_NAME_WIDTH" binary plan pass fail skip \
+		status "time (s)"
 	for name in "${TAP_TESTS[@]}"; do
 		tap_judge_binary "$name"
 	done
-	printf '  %-26s %5s %5s %5s %5s\n' total "" "$TOTAL_PASS" "$TOTAL_FAIL" "$TOTAL_SKIP"
+	printf '  %-*s %5s %5s %5s %5s\n' "$TAP_NAME_WIDTH" total "" "$TOTAL_PASS" \
+		"$TOTAL_FAIL" "$TOTAL_SKIP"
 	for p in PANIC OOPS BUG STALL; do
 		[ -z "${TAP_CRASH[$p]:-}" ] || tap_problem "KERNEL $p: ${TAP_CRASH[$p]}"
 	done
