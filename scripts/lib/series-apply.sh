@@ -27,7 +27,7 @@ USAGE
 usage_export()
 {
 	cat <<USAGE
-Usage: series export [--check]
+Usage: series export [--check | --overwrite]
 
 Regenerate patches/ from the commits after the base in the scratch repo:
 'git format-patch' with a cover letter taken from cover-letter.txt
@@ -35,8 +35,13 @@ Regenerate patches/ from the commits after the base in the scratch repo:
 fixed numbering, so that 'apply' followed by 'export' rewrites patches/
 with identical bytes. Only files named NNNN-*.patch are replaced.
 
-  --check   write nothing; show how patches/ would change and fail if it
-            would (this is how 'make check' proves the round trip)
+Export refuses to overwrite a patches/ that changed since the scratch
+repo was applied from it (or last exported to it): a patch edited by hand,
+a new patch file, a removed one. It names those files and writes nothing.
+
+  --check      write nothing; show how patches/ would change and fail if it
+               would (this is how 'make check' proves the round trip)
+  --overwrite  replace patches/ even so; the changes made there are lost
 USAGE
 }
 
@@ -101,7 +106,7 @@ apply_one_patch()
 
 series_apply()
 {
-	local force=0 file n=0
+	local force=0 file n=0 manifest
 	local -a patches
 
 	while [ $# -gt 0 ]; do
@@ -118,12 +123,14 @@ series_apply()
 		validate_patch_file "$file"
 	done
 	guard_scratch_replace "$force"
+	manifest=$(patch_dir_manifest)
 	create_scratch_base
 	for file in "${patches[@]}"; do
 		apply_one_patch "$file"
 		n=$((n + 1))
 	done
 	record_exported_head
+	record_patch_dir "$manifest"
 	info "applied $n patch(es) onto base $(short_hash "$(sgit rev-parse HEAD~"$n")") in $SCRATCH"
 }
 
@@ -244,14 +251,31 @@ install_patches()
 	done
 }
 
+# Refuse to replace files of patches/ that changed since the last apply or
+# export: those changes are the user's, and export would drop them.
+guard_patch_dir()
+{
+	local tmp=$1 changes
+
+	if ! changes=$(patch_dir_changes); then
+		rm -rf "$tmp"
+		die "export: no record of what patches/ held when $SCRATCH was applied; run 'scripts/series apply' again, or pass --overwrite to replace patches/ anyway"
+	fi
+	[ -z "$changes" ] && return 0
+	rm -rf "$tmp"
+	changes=$(awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }' <<<"$changes")
+	die "export: patches/ changed since the scratch repo was applied from it ($changes); not overwritten: bring those changes into $SCRATCH ('scripts/series apply' reads patches/ again) or pass --overwrite to drop them"
+}
+
 series_export()
 {
-	local check=0 tmp why count
+	local check=0 overwrite=0 tmp why count
 
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-h | --help) usage_export; return 0 ;;
 		--check) check=1 ;;
+		--overwrite) overwrite=1 ;;
 		*) usage_export >&2; die "export: unexpected argument '$1'" ;;
 		esac
 		shift
@@ -277,9 +301,11 @@ series_export()
 	if compare_with_patch_dir "$tmp" 2>/dev/null; then
 		info "patches/ already up to date ($count patch(es))"
 	else
+		[ "$overwrite" = 1 ] || guard_patch_dir "$tmp"
 		install_patches "$tmp"
 		info "patches/ rewritten: $count patch(es)$([ "$count" -gt 0 ] && echo ' and a cover letter')"
 	fi
 	rm -rf "$tmp"
 	record_exported_head
+	record_patch_dir
 }

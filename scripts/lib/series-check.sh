@@ -227,7 +227,9 @@ series_check()
 		shift
 	done
 	require_scratch
-	mapfile -t commits < <(series_commits "$range")
+	require_scratch_at_rest check
+	load_series_commits "$range"
+	commits=("${SERIES_COMMITS[@]}")
 	if [ "${#commits[@]}" = 0 ]; then
 		info "check: no commits in ${range:-$SERIES_BASE_TAG..HEAD} (empty series): nothing to check"
 		return 0

@@ -17,6 +17,9 @@ SERIES_SUBJECT_PREFIX=${SERIES_SUBJECT_PREFIX:-RFC PATCH}
 # Where 'apply' notes the commit that patches/ was last in step with, so a
 # later 'apply' can tell unexported work from a disposable copy.
 SERIES_STATE=.git/series-exported
+# And the files of patches/ (name and hash) at that moment, so that export
+# can tell hand edits, new and removed patch files from its own output.
+SERIES_PATCH_STATE=.git/series-patches
 
 # git in the scratch repo, blind to the user's and the system's config:
 # aliases, diff.* or format.* settings there would otherwise change what
@@ -97,6 +100,23 @@ scratch_unrest()
 	fi
 }
 
+# Refuse to work on a scratch repo in the middle of an am, a rebase or a
+# merge: its HEAD is then only part of the series. Files not committed
+# are only worth a warning, as commits are what is checked.
+require_scratch_at_rest()
+{
+	local cmd=$1 why
+
+	why=$(scratch_unrest)
+	case $why in
+	"") ;;
+	*"in progress"*)
+		die "$cmd: $SCRATCH is not at rest ($why): finish it there ('git am --continue' or 'git am --abort', likewise for a rebase) first"
+		;;
+	*) info "$cmd: warning: $why; only committed work is used" ;;
+	esac
+}
+
 # Refuse to replace a scratch repo holding work that patches/ lacks.
 guard_scratch_replace()
 {
@@ -116,6 +136,41 @@ guard_scratch_replace()
 record_exported_head()
 {
 	sgit rev-parse HEAD >"$SCRATCH/$SERIES_STATE"
+}
+
+# "HASH NAME" for every file export owns in patches/, sorted by name.
+patch_dir_manifest()
+{
+	local f
+
+	while IFS= read -r f; do
+		printf '%s %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$(basename "$f")"
+	done < <(list_generated_files)
+}
+
+# Remember patches/ as it is now (or the manifest $1, taken earlier).
+record_patch_dir()
+{
+	if [ $# -gt 0 ]; then
+		printf '%s' "${1:+$1$'\n'}" >"$SCRATCH/$SERIES_PATCH_STATE"
+	else
+		patch_dir_manifest >"$SCRATCH/$SERIES_PATCH_STATE"
+	fi
+}
+
+# Print, one a line, "edited NAME", "new NAME" or "removed NAME" for every
+# file of patches/ that is not as the last apply or export left it. Fails
+# when there is no record to compare with.
+patch_dir_changes()
+{
+	local state=$SCRATCH/$SERIES_PATCH_STATE
+
+	[ -f "$state" ] || return 1
+	join -j 2 -a 1 -a 2 -e - -o 0,1.1,2.1 \
+		<(sort -k 2 "$state") <(patch_dir_manifest | sort -k 2) |
+		awk '$2 == "-" { print "new", $1; next }
+		     $3 == "-" { print "removed", $1; next }
+		     $2 != $3 { print "edited", $1 }'
 }
 
 # A fresh scratch repo whose only commit is the content of tree/, made by
@@ -185,6 +240,17 @@ series_commits()
 	fi
 	sgit rev-list --reverse --no-merges "$range" "^$SERIES_BASE_TAG" 2>/dev/null ||
 		die "'$range' is not a range of $SCRATCH; give e.g. HEAD~2..HEAD or $SERIES_BASE_TAG..HEAD"
+}
+
+# series_commits for RANGE $1 into the array SERIES_COMMITS, in this
+# shell, so that a bad range ends the script rather than a subshell.
+load_series_commits()
+{
+	local list
+
+	list=$(series_commits "$1") || exit 1
+	SERIES_COMMITS=()
+	[ -z "$list" ] || mapfile -t SERIES_COMMITS <<<"$list"
 }
 
 # Write the files of commit $1 into directory $2 (created, or emptied).

@@ -70,8 +70,10 @@ series_test()
 	require_scratch
 	[ -x "$PROJECT_ROOT/scripts/vmtest" ] ||
 		die "scripts/vmtest missing or not executable: the VM suite is needed to test the series"
+	require_scratch_at_rest test
 	if [ "$each" = 1 ]; then
-		mapfile -t commits < <(series_commits "$range")
+		load_series_commits "$range"
+		commits=("${SERIES_COMMITS[@]}")
 		if [ "${#commits[@]}" = 0 ]; then
 			info "test --each: no commits in ${range:-$SERIES_BASE_TAG..HEAD} (empty series): nothing to test"
 			return 0
