@@ -50,18 +50,20 @@ need_cmd()
 	done
 }
 
-# Print the path of a kernel source tree: $KDIR when set, else Debian's
-# linux-source-6.12 extracted once into the cache. The cache entry is named
-# after the package version, so a new upload gets a new entry.
+# Print the path of a kernel source tree: $KDIR (or the variable named by
+# $1, e.g. KSRC) when set, else Debian's linux-source-6.12 extracted once
+# into the cache. The cache entry is named after the package version, so a
+# new upload gets a new entry.
 kernel_source()
 {
-	local tarball=/usr/src/linux-source-6.12.tar.xz ver dest tmp
+	local var=${1:-KDIR} tarball=/usr/src/linux-source-6.12.tar.xz ver dest tmp
+	local dir=${!var:-}
 
-	if [ -n "${KDIR:-}" ]; then
-		if [ ! -f "$KDIR/Makefile" ] || [ ! -d "$KDIR/tools/testing/selftests" ]; then
-			die "KDIR=$KDIR is not a kernel source tree (no Makefile or tools/testing/selftests)"
+	if [ -n "$dir" ]; then
+		if [ ! -f "$dir/Makefile" ] || [ ! -d "$dir/tools/testing/selftests" ]; then
+			die "$var=$dir is not a kernel source tree (no Makefile or tools/testing/selftests)"
 		fi
-		(cd "$KDIR" && pwd)
+		(cd "$dir" && pwd)
 		return
 	fi
 	[ -f "$tarball" ] ||
