@@ -50,13 +50,19 @@ need_cmd()
 	done
 }
 
-# Print the path of a kernel source tree: $KDIR (or the variable named by
-# $1, e.g. KSRC) when set, else Debian's linux-source-6.12 extracted once
-# into the cache. The cache entry is named after the package version, so a
-# new upload gets a new entry.
+# Print the path of a kernel source tree: $KDIR when set, else Debian's
+# linux-source-6.12 extracted once into the cache. The cache entry is named
+# after the package version, so a new upload gets a new entry.
 kernel_source()
 {
-	local var=${1:-KDIR} tarball=/usr/src/linux-source-6.12.tar.xz ver dest tmp
+	kernel_source_from KDIR
+}
+
+# kernel_source, with the tree in the variable named $1 (e.g. KSRC), which
+# is also the name the messages use.
+kernel_source_from()
+{
+	local var=$1 tarball=/usr/src/linux-source-6.12.tar.xz ver dest tmp
 	local dir=${!var:-}
 
 	if [ -n "$dir" ]; then
