@@ -31,22 +31,28 @@ help:
 deps:
 	scripts/install-deps
 
+# Run first by everything that needs the tools: nothing when they are all
+# there; as root it installs what is missing (as .ci/run does), else it
+# stops at once with one line naming the command that installs them.
+ensure-deps:
+	@scripts/install-deps --if-missing
+
 build: build-gcc build-clang
 
-build-gcc:
+build-gcc: | ensure-deps
 	$(MAKE) -C $(OOT) O=$(BUILD)/oot/gcc WERROR=1
 
-build-clang:
+build-clang: | ensure-deps
 	$(MAKE) -C $(OOT) O=$(BUILD)/oot/clang WERROR=1 LLVM=1
 
 # The mirror dropped into a kernel tree, built by the kselftest Makefile.
-intree:
+intree: | ensure-deps
 	$(MAKE) -C $(OOT) intree WERROR=1
 
 host-test: build-gcc
 	$(MAKE) -C tests/host OOT=$(BUILD)/oot/gcc run
 
-lint:
+lint: | ensure-deps
 	scripts/lint
 
 # The suite on the series tip: the patches applied to tree/ in a scratch
@@ -54,7 +60,7 @@ lint:
 # BDF=. The tip is what the series delivers; tree/ alone is its base.
 RUN_TREE := $(BUILD)/series/run
 
-run-tree:
+run-tree: | ensure-deps
 	SERIES_SCRATCH=$(RUN_TREE) scripts/series apply --force
 
 # KSRC= a kernel tree with its own VFIO selftests: that tree's suite (its
@@ -62,7 +68,7 @@ run-tree:
 # without them (6.12) gets the series tip on its kernel.
 KSRC_SUITE := $(if $(KSRC),$(wildcard $(KSRC)/tools/testing/selftests/vfio/lib/libvfio.mk))
 
-run: $(if $(KSRC_SUITE),,run-tree)
+run: $(if $(KSRC_SUITE),,run-tree) | ensure-deps
 ifeq ($(BDF),)
 ifneq ($(KSRC),)
 ifeq ($(KSRC_SUITE),)
@@ -81,7 +87,7 @@ bench: run-tree
 # The series applied to a private scratch repo: patches/ must be exactly
 # what it exports, every commit must pass the per-commit checks, and the
 # tip must pass the VM suite (for an empty series the tip is tree/ itself).
-series-verify:
+series-verify: | ensure-deps
 	scripts/series verify
 
 # The Linux 7.x tree's tests and drivers on the series tip's library, and
@@ -106,5 +112,5 @@ check: build intree host-test lint compat vm-7x series-verify
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: help deps build build-gcc build-clang intree host-test lint run run-tree bench \
-	compat vm-7x series-verify check clean
+.PHONY: help deps ensure-deps build build-gcc build-clang intree host-test lint run run-tree \
+	bench compat vm-7x series-verify check clean
