@@ -62,8 +62,8 @@ kernel_source()
 # is also the name the messages use.
 kernel_source_from()
 {
-	local var=$1 tarball=/usr/src/linux-source-6.12.tar.xz ver dest tmp
-	local dir=${!var:-}
+	local var=$1 tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+	local dir=${!var:-} ver dest
 
 	if [ -n "$dir" ]; then
 		if [ ! -f "$dir/Makefile" ] || [ ! -d "$dir/tools/testing/selftests" ]; then
@@ -77,16 +77,39 @@ kernel_source_from()
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
 		ver=$(stat -c %Y "$tarball")
 	dest=$CACHE_DIR/linux-source-$ver
-	if [ ! -f "$dest/.extracted" ]; then
-		info "extracting $tarball into $dest (once, ~15 s)"
-		mkdir -p "$CACHE_DIR"
-		tmp=$(mktemp -d "$CACHE_DIR/.extract.XXXXXX")
-		tar -C "$tmp" -xf "$tarball" ||
-			{ rm -rf "$tmp"; die "extracting $tarball failed"; }
-		rm -rf "$dest"
-		mv "$tmp/linux-source-6.12" "$dest"
-		rmdir "$tmp"
-		touch "$dest/.extracted"
-	fi
+	[ -f "$dest/.extracted" ] || extract_kernel_source "$tarball" "$dest" || exit 1
 	echo "$dest"
 }
+
+# Extract the tarball $1 (top directory linux-source-6.12) to $2, under a
+# lock so that two first runs do not extract over each other. Its own
+# subshell: the lock and the traps end with it. Temporary directories of
+# an extraction killed before it could clean up are removed here.
+extract_kernel_source()
+(
+	local tarball=$1 dest=$2 lock_fd tmp="" old
+
+	mkdir -p "$CACHE_DIR"
+	exec {lock_fd}>"$dest.lock"
+	if ! flock -n "$lock_fd"; then
+		info "another run is extracting $tarball into $dest; waiting for it"
+		flock "$lock_fd"
+	fi
+	[ -f "$dest/.extracted" ] && exit 0
+	# Holding the lock, no other extraction into $dest is under way.
+	for old in "$dest".tmp.*; do
+		[ -d "$old" ] && rm -rf "$old"
+	done
+	# Left by earlier versions of this function, which took no lock.
+	find "$CACHE_DIR" -maxdepth 1 -type d -name '.extract.*' -mmin +60 \
+		-exec rm -rf {} + 2>/dev/null || true
+	trap 'rm -rf "$tmp"' EXIT
+	trap 'exit 130' INT TERM
+	info "extracting $tarball into $dest (once, ~15 s)"
+	tmp=$(mktemp -d "$dest.tmp.XXXXXX")
+	tar -C "$tmp" -xf "$tarball" || die "extracting $tarball failed"
+	[ -d "$tmp/linux-source-6.12" ] || die "$tarball holds no linux-source-6.12/"
+	rm -rf "$dest"
+	mv "$tmp/linux-source-6.12" "$dest"
+	touch "$dest/.extracted"
+)
