@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Two vmtest runs at once: the second waits for the first's VM, names it,
+# and never boots a guest beside it. QEMU is a fake that notes its start;
+# the binaries and the kernel are dummies, so no VM runs at all.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+export VMTEST_LOCK=$WORK/vm.lock
+mkdir -p "$WORK/bin/scripts"
+: >"$WORK/bin/vfio_pci_device_test"
+: >"$WORK/bin/scripts/setup.sh"
+: >"$WORK/bzImage"
+cat >"$WORK/qemu" <<SH
+#!/bin/sh
+[ "\$1" = --version ] && { echo "QEMU emulator version 10.0.0"; exit 0; }
+echo started >>"$WORK/qemu.log"
+SH
+chmod +x "$WORK/qemu"
+
+vmtest()
+{
+	QEMU=$WORK/qemu "$PROJECT/scripts/vmtest" --bin-dir "$WORK/bin" \
+		--tests vfio_pci_device_test --kernel "$WORK/bzImage" --no-kvm \
+		--log-dir "$WORK/logs" "$@"
+}
+
+# hold_lock SECS: hold the VM lock for SECS seconds, as a run would.
+hold_lock()
+{
+	(
+		exec {fd}<>"$VMTEST_LOCK"
+		flock "$fd"
+		echo "PID $BASHPID, a test holder" >"$VMTEST_LOCK"
+		: >"$WORK/held"
+		sleep "$1"
+	) &
+	HOLDER=$!
+	for _ in $(seq 50); do
+		[ -e "$WORK/held" ] && return 0
+		sleep 0.1
+	done
+}
+
+hold_lock 20
+run vmtest --lock-wait 1
+check_true "a second run fails when the first's VM outlasts --lock-wait" test "$RC" != 0
+check_true "... saying it waits, with the other run's PID" \
+	grep -q "another VM run (PID $HOLDER, a test holder).*waiting up to 1s" "$ERR"
+check_true "... and naming it again when it gives up" \
+	grep -q "the other VM run (PID $HOLDER, a test holder) still holds" "$ERR"
+check_true "... without starting QEMU" test ! -e "$WORK/qemu.log"
+kill "$HOLDER" 2>/dev/null || true
+wait "$HOLDER" 2>/dev/null || true
+
+rm -f "$WORK/held"
+hold_lock 2
+run vmtest --lock-wait 30
+check_true "a second run goes ahead once the first's VM is gone" \
+	grep -q "the other VM run is done; going ahead" "$ERR"
+check_true "... and only then starts QEMU" test -s "$WORK/qemu.log"
+wait "$HOLDER" 2>/dev/null || true
+check_true "the lock names the run that holds it" grep -q "^PID [0-9]*, vmtest" "$VMTEST_LOCK"
+tap_done
