@@ -19,6 +19,7 @@ help:
 	@echo '              (FORCE=1: even if its network interface is up)'
 	@echo 'make check    everything CI checks: builds, host tests, lint, series, VM suite'
 	@echo 'make bench    time the VM suite (boot, per binary, memcpy_storm per mode)'
+	@echo 'make soak     the igb recovery test of the series tip, ROUNDS=10 times in one VM'
 	@echo 'make build    build the selftests out of tree with gcc and clang (-Werror)'
 	@echo 'make intree   build the mirror inside a kernel tree (TARGETS=vfio)'
 	@echo 'make compat   Linux 7.x tests/drivers on the mirror and back (upstream-compat)'
@@ -84,6 +85,11 @@ endif
 bench: run-tree
 	scripts/bench --tree $(RUN_TREE)
 
+# Not in CI: the recovery test of the series tip, ROUNDS times in one VM.
+ROUNDS ?= 10
+soak: run-tree
+	scripts/soak --tree $(RUN_TREE) --rounds $(ROUNDS)
+
 # The series applied to a private scratch repo: patches/ must be exactly
 # what it exports, every commit must pass the per-commit checks, and the
 # tip must pass the VM suite (for an empty series the tip is tree/ itself).
@@ -113,4 +119,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: help deps ensure-deps build build-gcc build-clang intree host-test lint run run-tree \
-	bench compat vm-7x series-verify check clean
+	bench soak compat vm-7x series-verify check clean
