@@ -10,6 +10,9 @@
 PROJECT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/script-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# Run by make host-test: the parent make's flags (-w among them) are not
+# the tests' business.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 TAP_N=0
 TAP_FAILED=0
 # The last command's output and status, for the checks below.
