@@ -16,7 +16,7 @@ help:
 	@echo 'make run      boot the test VM (emulated 82576 + vIOMMU) and run the suite'
 	@echo '              on the series tip (patches/ applied to tree/)'
 	@echo '              (BDF=DDDD:BB:DD.F: run on that real device of this host instead)'
-	@echo '              (FORCE=1: even if its network interface is up)'
+	@echo '              (FORCE=1: even if its network interface is up or in use)'
 	@echo 'make check    everything CI checks: builds, host tests, lint, series, VM suite'
 	@echo 'make bench    time the VM suite (boot, per binary, memcpy_storm per mode)'
 	@echo 'make soak     the igb recovery test of the series tip, ROUNDS=10 times in one VM'
