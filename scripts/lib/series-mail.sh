@@ -6,22 +6,32 @@
 # repo is touched: the series is applied into a private scratch repo, whose
 # commits are then re-made with the sender as author and in Signed-off-by.
 
-MAINTAINERS_SNIPPET=$PROJECT_ROOT/MAINTAINERS-snippet
-
 usage_mail()
 {
 	cat <<USAGE
-Usage: series mail [--b4] DIR
+Usage: series mail [--b4] [--kdir DIR] [--to ADDR]... [--cc ADDR]...
+                   [--no-get-maintainer] DIR
 
 Write the series of patches/ as mail files into DIR (new or empty), never
 sending anything. The placeholder identity of the stored series is replaced
 by yours, from 'git config user.name' and 'git config user.email', in From:
-and in Signed-off-by. To: are the M: entries of MAINTAINERS-snippet (its
-L: lists when it names no M:), Cc: its R: and L: entries.
+and in Signed-off-by.
 
+Addressing: To: the maintainers, Cc: the reviewers and lists that the
+kernel tree's own scripts/get_maintainer.pl names for the files the patches
+touch (tree: --kdir DIR, else KDIR, else Debian's linux-source-6.12 as
+cached for the builds), plus the L: lists (Cc) and any real M:/R: of
+MAINTAINERS-snippet. Mail that would carry a placeholder address in any
+header is refused and nothing is written.
+
+  --kdir DIR             the kernel tree whose MAINTAINERS decides
+  --to ADDR, --cc ADDR   add an address (repeatable; quote "Name <addr>")
+  --no-get-maintainer    only --to/--cc and the snippet's lists
   (default)  git format-patch, one file per patch plus the cover letter,
              threaded, ready for 'git send-email DIR/*.patch'
-  --b4       b4 send -o DIR (needs b4, 'apt-get install b4')
+  --b4       b4 (Debian's 0.12 or later): 'b4 prep -e' on a private copy,
+             the cover letter from cover-letter.txt, 'b4 send -o DIR'.
+             b4 runs with a private HOME and git config and no network.
 USAGE
 }
 
@@ -37,18 +47,9 @@ sender_identity()
 	fi
 	[ "$email" != "$SERIES_ID_EMAIL" ] ||
 		die "git config user.email is the series placeholder: set your own with 'git config --global user.email you@example.org'"
+	is_placeholder_address "$email" &&
+		die "git config user.email '$email' is not a deliverable address: set your own with 'git config --global user.email you@example.org'"
 	echo "$name <$email>"
-}
-
-# Print the addresses of the given MAINTAINERS-snippet tags (M, R, L), one
-# a line.
-snippet_addresses()
-{
-	local tag
-
-	for tag in "$@"; do
-		sed -n "s/^$tag:[[:space:]]*//p" "$MAINTAINERS_SNIPPET"
-	done | sed 's/[[:space:]]*(.*)$//' | awk 'NF'
 }
 
 # Re-make every commit of the mail scratch repo with $1 ("Name <email>") as
@@ -102,17 +103,8 @@ mail_with_format_patch()
 	name=${sender% <*}
 	email=${sender##* <}
 	email=${email%>}
-	while IFS= read -r addr; do
-		addressing+=("--to=$addr")
-	done < <(snippet_addresses M)
-	if [ "${#addressing[@]}" = 0 ]; then
-		while IFS= read -r addr; do
-			addressing+=("--to=$addr")
-		done < <(snippet_addresses L)
-	fi
-	while IFS= read -r addr; do
-		addressing+=("--cc=$addr")
-	done < <(snippet_addresses R L)
+	for addr in "${MAIL_TO[@]}"; do addressing+=("--to=$addr"); done
+	for addr in "${MAIL_CC[@]}"; do addressing+=("--cc=$addr"); done
 	GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
 		sgit format-patch -q --output-directory="$dir" --cover-letter \
 		--numbered --thread=shallow --find-renames \
@@ -121,38 +113,26 @@ mail_with_format_patch()
 	fill_cover_letter "$dir/0000-cover-letter.patch"
 }
 
-# b4 keeps the cover letter in an empty commit at the start of its branch
-# and takes To/Cc from trailers there.
-mail_with_b4()
-{
-	local dir=$1 cover addr
-
-	need_cmd b4
-	cover=$SERIES_OUT/mail-cover
-	{
-		cover_subject
-		echo
-		cover_text
-		echo
-		while IFS= read -r addr; do echo "To: $addr"; done < <(snippet_addresses M)
-		while IFS= read -r addr; do echo "Cc: $addr"; done < <(snippet_addresses R L)
-	} >"$cover"
-	# b4 edits the cover letter with $EDITOR; ours writes the text in.
-	(cd "$SCRATCH" &&
-		b4 prep --enroll "$SERIES_BASE_TAG" >/dev/null 2>&1 &&
-		EDITOR="cp $cover" b4 prep --edit-cover >/dev/null 2>&1 &&
-		b4 send --no-sign -o "$dir" >"$SERIES_OUT/b4.log" 2>&1) ||
-		die "mail: b4 failed (see $(project_rel "$SERIES_OUT/b4.log")); run without --b4 for git format-patch"
-}
-
 series_mail()
 {
-	local use_b4=0 dir="" sender count
+	local use_b4=0 dir="" sender count kdir="" use_gm=1 tree="" out
+	local extra_to="" extra_cc=""
+	local -a patches
 
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-h | --help) usage_mail; return 0 ;;
 		--b4) use_b4=1 ;;
+		--to | --cc | --kdir)
+			[ -n "${2:-}" ] || die "mail: $1 needs a value"
+			case $1 in
+			--to) extra_to+="$2"$'\n' ;;
+			--cc) extra_cc+="$2"$'\n' ;;
+			--kdir) kdir=$2 ;;
+			esac
+			shift
+			;;
+		--no-get-maintainer) use_gm=0 ;;
 		-*) usage_mail >&2; die "mail: unknown option '$1'" ;;
 		*)
 			[ -z "$dir" ] || die "mail: one DIR only"
@@ -168,17 +148,32 @@ series_mail()
 	[ -n "$(list_patch_files)" ] ||
 		die "mail: patches/ holds no patch (empty series): nothing to mail"
 	check_cover_file
-	[ "$use_b4" = 0 ] || need_cmd b4
+	[ "$use_b4" = 0 ] || check_b4
+	if [ "$use_gm" = 1 ]; then
+		tree=$(maintainers_tree "$kdir") || exit 1
+	fi
+	mkdir -p "$SERIES_OUT"
+	mapfile -t patches < <(list_patch_files)
+	collect_mail_addresses "$tree" "$extra_to" "$extra_cc" "${patches[@]}"
 	check_mail_dir "$dir"
 	dir=$(cd "$dir" && pwd)
+	# shellcheck disable=SC2034 # the scratch repo of sgit and mail_with_b4
 	SCRATCH=$SERIES_OUT/mail
 	series_apply --force
 	rewrite_series_identity "$sender"
 	count=$(sgit rev-list --count "$SERIES_BASE_TAG..HEAD")
+	# Written aside first: DIR gets the files only once they pass.
+	rm -rf "$SERIES_OUT/mail-out"
+	out=$SERIES_OUT/mail-out
+	mkdir -p "$out"
 	if [ "$use_b4" = 1 ]; then
-		mail_with_b4 "$dir"
+		mail_with_b4 "$out"
 	else
-		mail_with_format_patch "$dir" "$sender"
+		mail_with_format_patch "$out" "$sender"
 	fi
+	check_mail_headers "$out"
+	mv "$out"/* "$dir"/
+	rmdir "$out"
+	print_mail_addresses
 	info "mail: $count patch(es) and a cover letter from $sender in $dir (nothing sent)"
 }
