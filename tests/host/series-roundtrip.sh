@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The list workflow without a list: 'series mail' (git format-patch and
+# b4) then 'series am' of what it wrote must give commits whose trees are
+# those of the stored series, with To/Cc from the kernel tree's
+# get_maintainer.pl and no placeholder in any header; 'series onto' on a
+# kernel git tree must give the base plus the series as a branch and leave
+# that tree as it was. No VM, no build: a few seconds.
+set -euo pipefail
+
+# shellcheck source=series-test-lib.sh
+source "$(dirname "$(readlink -f "$0")")/series-test-lib.sh"
+
+usage()
+{
+	echo "Usage: ${0##*/}   (host test of series mail, am and onto; see its header)"
+}
+
+# The get_maintainer.pl maintainers of the stored patches, as 'mail' must
+# put them in To:.
+expected_maintainers()
+{
+	local ksrc
+
+	ksrc=$(bash -c 'source "$1"; kernel_source' _ "${SERIES%/series}/lib/common.sh")
+	(cd "$ksrc" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-rolestats --m --nor --nol "${SERIES%/scripts/series}"/patches/000[1-9]*.patch)
+}
+
+# The addresses of header $2 of mail file $1, one a line.
+header_addresses()
+{
+	awk -v h="$2" '
+		/^$/ { exit }
+		/^[ \t]/ { if (on) v = v $0; next }
+		{ on = 0 }
+		tolower($0) ~ "^" tolower(h) ":" { on = 1; v = substr($0, length(h) + 2) }
+		END { print v }
+	' "$1" | tr ',' '\n' | sed 's/^[[:space:]]*//;s/[[:space:]]*$//' | awk 'NF'
+}
+
+check_mail_output()
+{
+	local name=$1 dir=$2 first want got bad
+
+	first=$(find "$dir" -maxdepth 1 -type f -name '0001-*' | head -n 1)
+	if [ -z "$first" ]; then
+		not_ok "$name: no mail for patch 1 in $dir"
+		return
+	fi
+	want=$(expected_maintainers | sort)
+	got=$(header_addresses "$first" To | sort)
+	if [ -n "$want" ] && [ "$want" = "$got" ]; then
+		ok "$name: To: of patch 1 is get_maintainer.pl's maintainers ($(echo "$got" | paste -sd, -))"
+	else
+		not_ok "$name: To: of patch 1 is '$got', get_maintainer.pl says '$want'"
+	fi
+	if header_addresses "$first" Cc | grep -qx 'kvm@vger.kernel.org'; then
+		ok "$name: Cc: carries the MAINTAINERS-snippet list"
+	else
+		not_ok "$name: kvm@vger.kernel.org missing from Cc: of patch 1"
+	fi
+	bad=$(for f in "$dir"/*; do sed '/^$/q' "$f"; done |
+		grep -iE 'fill in|example\.invalid|placeholder' || true)
+	if [ -z "$bad" ]; then
+		ok "$name: no placeholder in any header"
+	else
+		not_ok "$name: placeholder in a header: $(echo "$bad" | head -n 1)"
+	fi
+	if grep -q '^From: Series Host Test <series-host-test@example.org>' "$first" &&
+	   grep -q '^Signed-off-by: Series Host Test <series-host-test@example.org>' "$first"; then
+		ok "$name: From and Signed-off-by are the sender"
+	else
+		not_ok "$name: patch 1 is not from and signed off by the sender"
+	fi
+}
+
+# Round trip through 'series mail $2', then 'series am' of its output
+# through b4 am and through git am alone.
+round_trip()
+{
+	local name=$1 mail_opt=$2 dir=$WORK/mail-$1 want got am_opt
+
+	if ! "$SERIES" mail ${mail_opt:+"$mail_opt"} "$dir" >"$WORK/mail.log" 2>&1; then
+		not_ok "$name: series mail failed: $(tail -n 1 "$WORK/mail.log")"
+		return
+	fi
+	check_mail_output "$name" "$dir"
+	want=$(stored_series_trees)
+	for am_opt in "" --git-am; do
+		rm -rf "$BUILD_DIR/series/am"
+		if ! "$SERIES" am --no-check --no-test ${am_opt:+"$am_opt"} "$dir" >"$WORK/am.log" 2>&1; then
+			not_ok "$name: series am ${am_opt:-(b4 am)} failed: $(tail -n 1 "$WORK/am.log")"
+			continue
+		fi
+		if [ -z "$am_opt" ] && ! grep -q 'read by b4 am' "$WORK/am.log"; then
+			not_ok "$name: series am did not go through b4 am: $(grep 'b4' "$WORK/am.log" | head -n 1)"
+		fi
+		got=$(series_trees "$BUILD_DIR/series/am")
+		if [ -n "$want" ] && [ "$want" = "$got" ]; then
+			ok "$name: series am ${am_opt:-(b4 am)} of the mails gives the stored series' $(echo "$got" | wc -l) trees"
+		else
+			not_ok "$name: series am ${am_opt:-(b4 am)} of the mails gives other trees than the stored series"
+		fi
+	done
+}
+
+# A kernel git tree small enough to make here: what 'onto' looks for.
+make_fake_kernel()
+{
+	local k=$1
+
+	mkdir -p "$k/tools/testing/selftests/vfio" "$k/tools/include/linux" "$k/scripts"
+	echo 'VERSION = 0' >"$k/Makefile"
+	printf 'THE REST\nM:\tNobody <nobody@example.org>\nF:\t*\n' >"$k/MAINTAINERS"
+	echo 'all:' >"$k/tools/testing/selftests/Makefile"
+	echo '# lib.mk' >"$k/tools/testing/selftests/lib.mk"
+	echo '# checkpatch' >"$k/scripts/checkpatch.pl"
+	echo 'old test' >"$k/tools/testing/selftests/vfio/old_test.c"
+	echo '/* io */' >"$k/tools/include/linux/io.h"
+	git -C "$k" init -q -b main
+	git -C "$k" add -A
+	git -C "$k" commit -q -m 'fake kernel'
+}
+
+onto_fake_tree()
+{
+	local k=$WORK/kernel out=$WORK/onto before after want got commit
+
+	make_fake_kernel "$k"
+	echo 'work in progress' >"$k/README.local"
+	before=$(git -C "$k" rev-parse HEAD; git -C "$k" branch --list; git -C "$k" status --porcelain)
+	if ! "$SERIES" onto --no-build --out "$out" "$k" >"$WORK/onto.log" 2>&1; then
+		not_ok "onto: failed on a kernel git tree: $(tail -n 1 "$WORK/onto.log")"
+		return
+	fi
+	after=$(git -C "$k" rev-parse HEAD; git -C "$k" branch --list; git -C "$k" status --porcelain)
+	if [ "$before" = "$after" ]; then
+		ok "onto: KSRC's HEAD, branches and uncommitted work untouched"
+	else
+		not_ok "onto: KSRC changed"
+	fi
+	# The vfio directory of each branch commit is the series repo's root.
+	got=$(for commit in $(git -C "$out" rev-list --reverse main..vfio-igb-series); do
+		git -C "$out" rev-parse "$commit:tools/testing/selftests/vfio"
+	done)
+	want=$(for commit in $(git -C "$WORK/stored" rev-list --reverse HEAD); do
+		git -C "$WORK/stored" rev-parse "$commit:tools/testing/selftests/vfio"
+	done)
+	if [ -n "$got" ] && [ "$want" = "$got" ]; then
+		ok "onto: base + $(($(echo "$got" | wc -l) - 1)) patches, tools/testing/selftests/vfio as in the stored series at every commit"
+	else
+		not_ok "onto: the branch's tools/testing/selftests/vfio differs from the stored series"
+	fi
+	if git -C "$out" show --stat --format= main..vfio-igb-series -- tools/testing/selftests/vfio/old_test.c |
+		grep -q old_test.c; then
+		ok "onto: the tree's own VFIO selftests are replaced by the base"
+	else
+		not_ok "onto: the tree's own tools/testing/selftests/vfio/old_test.c survived the base commit"
+	fi
+}
+
+main()
+{
+	case "${1:-}" in -h | --help) usage; exit 0 ;; esac
+	command -v b4 >/dev/null 2>&1 ||
+		{ not_ok "b4 not installed (scripts/install-deps installs it)"; finish; }
+	stored_series_trees >/dev/null || { not_ok "series apply of patches/ failed"; finish; }
+	round_trip format-patch ""
+	round_trip b4 --b4
+	onto_fake_tree
+	finish
+}
+
+main "$@"
