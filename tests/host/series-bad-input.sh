@@ -124,6 +124,33 @@ placeholder_header()
 		run_in_subshell check_headers_of "$lib" "$d"
 }
 
+# b4 that fails in 'b4 send': the error must show b4's own last lines and
+# the command that failed, and nothing may reach DIR.
+failing_b4()
+{
+	local bin=$WORK/fake-b4 rc=0
+
+	mkdir -p "$bin"
+	cat >"$bin/b4" <<'B4'
+#!/bin/sh
+case "$1" in
+--version) echo 0.12.0 ;;
+send) echo 'Traceback (most recent call last):'; echo "TypeError: fake failure in cmd_send"; exit 1 ;;
+*) exit 0 ;;
+esac
+B4
+	chmod +x "$bin/b4"
+	PATH=$bin:$PATH "$SERIES" mail --b4 "$WORK/out-b4" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	if [ "$rc" != 0 ] && grep -q 'TypeError: fake failure in cmd_send' "$WORK/err" &&
+	   tail -n 1 "$WORK/err" | grep -q 'b4 failed (exit 1): (cd .* && b4 send --no-sign --not-me-too -o ' &&
+	   [ -z "$(ls -A "$WORK/out-b4" 2>/dev/null)" ]; then
+		ok "mail --b4: a failing b4 shows its last lines and the command: $(tail -n 1 "$WORK/err")"
+	else
+		not_ok "mail --b4: a failing b4 was not reported with its output and command (rc $rc)"
+		sed 's/^/# /' "$WORK/err"
+	fi
+}
+
 bad_onto()
 {
 	local k=$WORK/kernel state
@@ -158,6 +185,7 @@ main()
 	bad_mails
 	bad_mail_options
 	placeholder_header
+	failing_b4
 	bad_onto
 	finish
 }
