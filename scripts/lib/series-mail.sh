@@ -20,7 +20,9 @@ and in Signed-off-by.
 Addressing: To: the maintainers, Cc: the reviewers and lists that the
 kernel tree's own scripts/get_maintainer.pl names for the files the patches
 touch (tree: --kdir DIR, else KDIR, else Debian's linux-source-6.12 as
-cached for the builds), plus the L: lists (Cc) and any real M:/R: of
+cached for the builds; 6.12's MAINTAINERS predates the VFIO SELFTESTS
+entry, so for current maintainers use --kdir "\$(scripts/kernel-source 7)"),
+plus the L: lists (Cc) and any real M:/R: of
 MAINTAINERS-snippet. Mail that would carry a placeholder address in any
 header is refused and nothing is written.
 
