@@ -96,43 +96,43 @@ add_unique_address()
 	list+=("$addr")
 }
 
+# Add each line of $2 to the list named $1 (MAIL_TO or MAIL_CC). With $3
+# ("snippet"), placeholders of MAINTAINERS-snippet are skipped with a note;
+# any other placeholder is refused later by collect_mail_addresses.
+add_address_lines()
+{
+	local target=$1 lines=$2 from=${3:-} addr
+
+	while IFS= read -r addr; do
+		[ -n "$addr" ] || continue
+		if [ -n "$from" ] && is_placeholder_address "$addr"; then
+			info "mail: skipping the placeholder '$addr' of $(project_rel "$MAINTAINERS_SNIPPET")"
+			continue
+		fi
+		add_unique_address "$target" "$addr"
+	done <<<"$lines"
+}
+
 # Fill MAIL_TO and MAIL_CC. $1: the kernel tree, or "" for none
 # (--no-get-maintainer); $2, $3: newline-separated extra To and Cc from the
 # options; the rest: the patch files.
 collect_mail_addresses()
 {
-	local tree=$1 extra_to=$2 extra_cc=$3 addr
+	local tree=$1 extra_to=$2 extra_cc=$3 addr gm_to="" gm_cc=""
 
 	shift 3
 	MAIL_TO=()
 	MAIL_CC=()
-	while IFS= read -r addr; do
-		[ -n "$addr" ] && add_unique_address MAIL_TO "$addr"
-	done <<<"$extra_to"
 	if [ -n "$tree" ]; then
-		while IFS= read -r addr; do
-			[ -n "$addr" ] && add_unique_address MAIL_TO "$addr"
-		done < <(run_get_maintainer "$tree" '--m --nor --nol' "$@")
+		gm_to=$(run_get_maintainer "$tree" '--m --nor --nol' "$@") || exit 1
+		gm_cc=$(run_get_maintainer "$tree" '--nom --r --l' "$@") || exit 1
 	fi
-	while IFS= read -r addr; do
-		if is_placeholder_address "$addr"; then
-			info "mail: skipping the placeholder M: of $(project_rel "$MAINTAINERS_SNIPPET") ($addr)"
-			continue
-		fi
-		add_unique_address MAIL_TO "$addr"
-	done < <(snippet_addresses M)
-	while IFS= read -r addr; do
-		[ -n "$addr" ] && add_unique_address MAIL_CC "$addr"
-	done <<<"$extra_cc"
-	if [ -n "$tree" ]; then
-		while IFS= read -r addr; do
-			[ -n "$addr" ] && add_unique_address MAIL_CC "$addr"
-		done < <(run_get_maintainer "$tree" '--nom --r --l' "$@")
-	fi
-	while IFS= read -r addr; do
-		is_placeholder_address "$addr" && continue
-		add_unique_address MAIL_CC "$addr"
-	done < <(snippet_addresses R L)
+	add_address_lines MAIL_TO "$extra_to"
+	add_address_lines MAIL_TO "$gm_to"
+	add_address_lines MAIL_TO "$(snippet_addresses M)" snippet
+	add_address_lines MAIL_CC "$extra_cc"
+	add_address_lines MAIL_CC "$gm_cc"
+	add_address_lines MAIL_CC "$(snippet_addresses R L)" snippet
 	for addr in "${MAIL_TO[@]}" "${MAIL_CC[@]}"; do
 		is_placeholder_address "$addr" &&
 			die "mail: '$addr' is not a deliverable address; give a real one"

@@ -157,16 +157,7 @@ bad_onto()
 
 	expect_refusal "onto: not a kernel tree" "onto: $WORK is not a kernel source tree" \
 		"$SERIES" onto --no-build --out "$WORK/onto1" "$WORK"
-	mkdir -p "$k/tools/testing/selftests/vfio" "$k/tools/include/linux" "$k/scripts"
-	echo 'VERSION = 0' >"$k/Makefile"
-	echo 'THE REST' >"$k/MAINTAINERS"
-	echo 'all:' >"$k/tools/testing/selftests/Makefile"
-	echo '# lib.mk' >"$k/tools/testing/selftests/lib.mk"
-	echo '# checkpatch' >"$k/scripts/checkpatch.pl"
-	echo 'old test' >"$k/tools/testing/selftests/vfio/old_test.c"
-	git -C "$k" init -q -b main
-	git -C "$k" add -A
-	git -C "$k" commit -q -m 'fake kernel'
+	make_fake_kernel "$k"
 	echo 'uncommitted' >>"$k/tools/testing/selftests/vfio/old_test.c"
 	state=$(git -C "$k" rev-parse HEAD; git -C "$k" status --porcelain; cat "$k/tools/testing/selftests/vfio/old_test.c")
 	expect_refusal "onto: uncommitted changes in the way" \

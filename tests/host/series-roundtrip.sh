@@ -106,24 +106,6 @@ round_trip()
 	done
 }
 
-# A kernel git tree small enough to make here: what 'onto' looks for.
-make_fake_kernel()
-{
-	local k=$1
-
-	mkdir -p "$k/tools/testing/selftests/vfio" "$k/tools/include/linux" "$k/scripts"
-	echo 'VERSION = 0' >"$k/Makefile"
-	printf 'THE REST\nM:\tNobody <nobody@example.org>\nF:\t*\n' >"$k/MAINTAINERS"
-	echo 'all:' >"$k/tools/testing/selftests/Makefile"
-	echo '# lib.mk' >"$k/tools/testing/selftests/lib.mk"
-	echo '# checkpatch' >"$k/scripts/checkpatch.pl"
-	echo 'old test' >"$k/tools/testing/selftests/vfio/old_test.c"
-	echo '/* io */' >"$k/tools/include/linux/io.h"
-	git -C "$k" init -q -b main
-	git -C "$k" add -A
-	git -C "$k" commit -q -m 'fake kernel'
-}
-
 onto_fake_tree()
 {
 	local k=$WORK/kernel out=$WORK/onto before after want got commit
