@@ -103,6 +103,13 @@ round_trip()
 		else
 			not_ok "$name: series am ${am_opt:-(b4 am)} of the mails gives other trees than the stored series"
 		fi
+		if [ "$(series_subjects "$WORK/stored")" = "$(series_subjects "$BUILD_DIR/series/am")" ] &&
+		   [ "$(git -C "$BUILD_DIR/series/am" log --format='%an <%ae>' series-base..HEAD | sort -u)" = \
+		     'Series Host Test <series-host-test@example.org>' ]; then
+			ok "$name: series am ${am_opt:-(b4 am)}: the stored subjects, every commit by the sender"
+		else
+			not_ok "$name: series am ${am_opt:-(b4 am)}: subjects or authors differ from the stored series and the sender"
+		fi
 	done
 }
 

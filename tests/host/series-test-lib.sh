@@ -38,6 +38,12 @@ series_trees()
 	git -C "$1" log --reverse --format=%T series-base..HEAD
 }
 
+# The subjects of the commits after series-base in scratch repo $1.
+series_subjects()
+{
+	git -C "$1" log --reverse --format=%s series-base..HEAD
+}
+
 # The trees of the stored series: patches/ applied by 'series apply'.
 stored_series_trees()
 {
