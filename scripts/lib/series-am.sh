@@ -19,8 +19,10 @@ a directory of them. The mails must be one revision of one series,
 "[PATCH n/M]" for every n, in order; an optional cover letter (0/M) first.
 
 The base is this clone's tree/ committed as 'series apply' does, which is
-the base-commit: line the series' mails carry (a warning says so when
-they name another). The scratch repo is $(project_rel "$SERIES_OUT")/am;
+the base-commit: line the series' mails carry. Mails made from an earlier
+state of tree/ get that state as their base: the commit of this project's
+history whose tree/ gives their base-commit (a warning says so when none
+does, and tree/ is tried). The scratch repo is $(project_rel "$SERIES_OUT")/am;
 it is replaced only when every patch applied, so a failure leaves nothing
 half-applied. Then, as for patches/: 'series check' (the table) and
 'series test --each' (a VM run per commit).
@@ -81,6 +83,26 @@ am_one_mail()
 	die "am: $label${subject:+ ($subject)} does not apply onto base $(short_hash "$AM_BASE"): ${why:-see git am}; nothing applied"
 }
 
+# The mails were made from another state of tree/: find it in this
+# project's history and make the base from it, or warn and keep tree/.
+use_staging_base()
+{
+	local base=$1 rev
+
+	rev=$(staging_commit_of_base "$base")
+	if [ -z "$rev" ]; then
+		info "warning: the mails' base-commit $(short_hash "$base") is neither this clone's tree/ ($(short_hash "$AM_BASE")) nor tree/ of any commit of its history: trying tree/"
+		return 0
+	fi
+	info "am: the mails' base-commit $(short_hash "$base") is tree/ of $(git -C "$PROJECT_ROOT" log -1 --format='%h (%s)' "$rev"); applying onto that"
+	extract_staging_tree "$rev" "$SERIES_OUT/am-base"
+	create_scratch_base "$SERIES_OUT/am-base"
+	rm -rf "$SERIES_OUT/am-base"
+	AM_BASE=$(sgit rev-parse HEAD)
+	[ "$AM_BASE" = "$base" ] ||
+		die "am: tree/ of $rev gave base $(short_hash "$AM_BASE"), not $(short_hash "$base"); report this"
+}
+
 series_am()
 {
 	local run_check=1 run_test=1 use_b4=1 work final k n
@@ -110,7 +132,7 @@ series_am()
 	if [ -z "$SERIES_MAIL_BASE" ]; then
 		info "am: the mails name no base-commit; applying onto tree/ ($(short_hash "$AM_BASE"))"
 	elif [ "$SERIES_MAIL_BASE" != "$AM_BASE" ]; then
-		info "warning: the mails' base-commit $(short_hash "$SERIES_MAIL_BASE") is not this clone's tree/ ($(short_hash "$AM_BASE")): they were made from another state of the staging tree; trying tree/"
+		use_staging_base "$SERIES_MAIL_BASE"
 	fi
 	[ "$use_b4" = 1 ] && { normalise_with_b4_am "$work" || true; }
 	for ((k = 0; k < n; k++)); do

@@ -177,7 +177,7 @@ patch_dir_changes()
 # the placeholder at a fixed date so that its hash depends on tree/ alone.
 create_scratch_base()
 {
-	local tree=$PROJECT_ROOT/tree
+	local tree=${1:-$PROJECT_ROOT/tree}
 
 	[ -d "$tree" ] || die "$tree missing: the base of the series is the content of tree/"
 	rm -rf "$SCRATCH"

@@ -150,6 +150,50 @@ onto_fake_tree()
 	fi
 }
 
+# series-base.sh in a subshell of its own: $1 is the function, the rest
+# its arguments.
+run_base_lib()
+{
+	(
+		PROG=series
+		lib=${SERIES%/series}/lib
+		# shellcheck source=../../scripts/lib/common.sh
+		source "$lib/common.sh"
+		# shellcheck source=../../scripts/lib/series-identity.sh
+		source "$lib/series-identity.sh"
+		# shellcheck source=../../scripts/lib/series-base.sh
+		source "$lib/series-base.sh"
+		"$@"
+	)
+}
+
+# The base-commit of the mails must be computable from a tree/ of the
+# project's history, or reviewers of older mails could not resolve it.
+resolvable_base()
+{
+	local root=${SERIES%/scripts/series} want got old rev
+
+	want=$(git -C "$WORK/stored" rev-parse series-base)
+	got=$(run_base_lib base_commit_of_tree "$(git -C "$WORK/stored" rev-parse 'series-base^{tree}')")
+	if [ "$got" = "$want" ]; then
+		ok "base: the base-commit is computed from tree/'s git tree alone ($(echo "$got" | cut -c1-12))"
+	else
+		not_ok "base: base_commit_of_tree gives $got, series apply made $want"
+	fi
+	old=$(git -C "$root" log --format=%H -- tree | sed -n 2p)
+	if [ -z "$old" ]; then
+		not_ok "base: no earlier state of tree/ in the history to resolve"
+		return
+	fi
+	rev=$(run_base_lib staging_commit_of_base \
+		"$(run_base_lib base_commit_of_tree "$(git -C "$root" rev-parse "$old:tree")")")
+	if [ -n "$rev" ] && [ "$(git -C "$root" rev-parse "$rev:tree")" = "$(git -C "$root" rev-parse "$old:tree")" ]; then
+		ok "base: an earlier base-commit resolves to the project commit holding that tree/"
+	else
+		not_ok "base: the base-commit of tree/ at ${old:0:12} resolves to '${rev:-nothing}'"
+	fi
+}
+
 main()
 {
 	case "${1:-}" in -h | --help) usage; exit 0 ;; esac
@@ -159,6 +203,7 @@ main()
 	round_trip format-patch ""
 	round_trip b4 --b4
 	onto_fake_tree
+	resolvable_base
 	finish
 }
 
