@@ -6,8 +6,10 @@
 # (no scratch repo from the failed am) and leave the user's tree as it was.
 set -euo pipefail
 
-# shellcheck source=series-test-lib.sh
-source "$(dirname "$(readlink -f "$0")")/series-test-lib.sh"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=series-lib.sh
+source "$(dirname "$0")/series-lib.sh"
 
 usage()
 {
@@ -96,10 +98,11 @@ bad_mail_options()
 # Run check_mail_headers of scripts/lib/series-address.sh on directory $2.
 check_headers_of()
 {
+	# shellcheck disable=SC2034 # read by common.sh
 	PROG=series
-	# shellcheck source=../../scripts/lib/common.sh
+	# shellcheck source=../../../scripts/lib/common.sh
 	source "$1/common.sh"
-	# shellcheck source=../../scripts/lib/series-address.sh
+	# shellcheck source=../../../scripts/lib/series-address.sh
 	source "$1/series-address.sh"
 	check_mail_headers "$2"
 }
@@ -140,14 +143,14 @@ send) echo 'Traceback (most recent call last):'; echo "TypeError: fake failure i
 esac
 B4
 	chmod +x "$bin/b4"
-	PATH=$bin:$PATH "$SERIES" mail --b4 "$WORK/out-b4" >"$WORK/out" 2>"$WORK/err" || rc=$?
-	if [ "$rc" != 0 ] && grep -q 'TypeError: fake failure in cmd_send' "$WORK/err" &&
-	   tail -n 1 "$WORK/err" | grep -q 'b4 failed (exit 1): (cd .* && b4 send --no-sign --not-me-too -o ' &&
+	PATH=$bin:$PATH "$SERIES" mail --b4 "$WORK/out-b4" >"$OUT" 2>"$ERR" || rc=$?
+	if [ "$rc" != 0 ] && grep -q 'TypeError: fake failure in cmd_send' "$ERR" &&
+	   tail -n 1 "$ERR" | grep -q 'b4 failed (exit 1): (cd .* && b4 send --no-sign --not-me-too -o ' &&
 	   [ -z "$(ls -A "$WORK/out-b4" 2>/dev/null)" ]; then
-		ok "mail --b4: a failing b4 shows its last lines and the command: $(tail -n 1 "$WORK/err")"
+		ok "mail --b4: a failing b4 shows its last lines and the command: $(tail -n 1 "$ERR")"
 	else
 		not_ok "mail --b4: a failing b4 was not reported with its output and command (rc $rc)"
-		sed 's/^/# /' "$WORK/err"
+		sed 's/^/# /' "$ERR"
 	fi
 }
 
@@ -172,13 +175,13 @@ bad_onto()
 main()
 {
 	case "${1:-}" in -h | --help) usage; exit 0 ;; esac
-	make_mails || { not_ok "series mail failed; cannot make bad mails"; finish; }
+	make_mails || { not_ok "series mail failed; cannot make bad mails"; tap_done; exit 1; }
 	bad_mails
 	bad_mail_options
 	placeholder_header
 	failing_b4
 	bad_onto
-	finish
+	tap_done
 }
 
 main "$@"

@@ -9,8 +9,10 @@
 # that tree as it was. No VM, no build: a few seconds.
 set -euo pipefail
 
-# shellcheck source=series-test-lib.sh
-source "$(dirname "$(readlink -f "$0")")/series-test-lib.sh"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=series-lib.sh
+source "$(dirname "$0")/series-lib.sh"
 
 usage()
 {
@@ -155,13 +157,14 @@ onto_fake_tree()
 run_base_lib()
 {
 	(
+		# shellcheck disable=SC2034 # read by common.sh
 		PROG=series
 		lib=${SERIES%/series}/lib
-		# shellcheck source=../../scripts/lib/common.sh
+		# shellcheck source=../../../scripts/lib/common.sh
 		source "$lib/common.sh"
-		# shellcheck source=../../scripts/lib/series-identity.sh
+		# shellcheck source=../../../scripts/lib/series-identity.sh
 		source "$lib/series-identity.sh"
-		# shellcheck source=../../scripts/lib/series-base.sh
+		# shellcheck source=../../../scripts/lib/series-base.sh
 		source "$lib/series-base.sh"
 		"$@"
 	)
@@ -198,13 +201,13 @@ main()
 {
 	case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 	command -v b4 >/dev/null 2>&1 ||
-		{ not_ok "b4 not installed (scripts/install-deps installs it)"; finish; }
-	stored_series_trees >/dev/null || { not_ok "series apply of patches/ failed"; finish; }
+		{ not_ok "b4 not installed (scripts/install-deps installs it)"; tap_done; exit 1; }
+	stored_series_trees >/dev/null || { not_ok "series apply of patches/ failed"; tap_done; exit 1; }
 	round_trip format-patch ""
 	round_trip b4 --b4
 	onto_fake_tree
 	resolvable_base
-	finish
+	tap_done
 }
 
 main "$@"
