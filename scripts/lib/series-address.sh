@@ -57,7 +57,10 @@ maintainers_tree()
 	local kdir=${1:-} tree
 
 	if [ -n "$kdir" ]; then
-		tree=$(KDIR=$kdir kernel_source) || exit 1
+		if [ ! -f "$kdir/Makefile" ] || [ ! -d "$kdir/tools/testing/selftests" ]; then
+			die "mail: --kdir $kdir is not a kernel source tree (no Makefile or tools/testing/selftests)"
+		fi
+		tree=$(cd "$kdir" && pwd)
 	else
 		tree=$(kernel_source) || exit 1
 	fi
