@@ -4,12 +4,12 @@
 # 'series check': run the checks of series-checks.sh on every commit of a
 # range, a few at a time, and print one table of commits x checks.
 
-CHECK_NAMES=(gcc clang sparse checkpatch codespell hygiene)
+CHECK_NAMES=(gcc clang sparse checkpatch codespell hygiene conform)
 
 usage_check()
 {
 	cat <<USAGE
-Usage: series check [--jobs N] [RANGE]
+Usage: series check [--jobs N] [--no-conformance] [RANGE]
 
 Check every commit of RANGE in the scratch repo (default: the whole series,
 $SERIES_BASE_TAG..HEAD; a single commit checks just that one):
@@ -29,11 +29,17 @@ $SERIES_BASE_TAG..HEAD; a single commit checks just that one):
                Signed-off-by matching From, a body of at least
                $SERIES_MIN_BODY_WORDS words, no trailing whitespace, new
                test programs in the Makefile and .gitignore
+  conform      unwaived datasheet-rule violations in QEMU's igb trace of
+               the commit's driver test (see 'series conformance'; one VM
+               run per commit, after the other checks). It fails when the
+               commit has more than its parent, or the tip has any
 
 A cell is the number of findings; '!' marks a failure, 'err!' a build or a
 tool that broke (see its log). Exits non-zero if any cell failed.
 
   --jobs N   checks run at once (default: the number of CPUs, $(nproc))
+  --no-conformance  leave out the conform column and its VM runs
+                    (also: SERIES_CHECK_CONFORMANCE=0)
 
 Kernel source: KDIR, else Debian's linux-source-6.12 (see scripts/lib/common.sh).
 USAGE
@@ -180,6 +186,46 @@ print_check_table()
 	done
 }
 
+# The conform column: a traced VM run per commit, one after the other
+# (each VM takes both CPUs), once the builds are done. The parent of the
+# first commit is traced as well, for the comparison.
+check_conformance()
+{
+	local total=$1 kernel n dir commit parent count parent_count pdir
+
+	kernel=$(conformance_kernel)
+	for ((n = 1; n <= total; n++)); do
+		dir=$CHECK_RUN/$n
+		commit=$(cat "$dir/commit")
+		info "check: conformance of #$n (VM run)"
+		conformance_run "$commit" "$dir/conformance" "$kernel"
+		cp "$dir/conformance/conformance.log" "$dir/conform.log" 2>/dev/null || true
+		if [ "$(conformance_cell "$dir/conformance")" = "err!" ]; then
+			set_check_result "$dir" conform 0 error
+			continue
+		fi
+		count=$(cat "$dir/conformance/conformance.count")
+		awk -F'\t' 'NR > 1 && $7 == "no" { print $1 "  " $2 "  " $6 "x, first: " $4 " " $5 }' \
+			"$dir/conformance/violations.tsv" >"$dir/conform.findings"
+		set_check_result "$dir" conform "$count" ok
+		parent=$(sgit rev-parse "$commit^")
+		if [ "$n" -gt 1 ] && [ "$(cat "$CHECK_RUN/$((n - 1))/commit")" = "$parent" ]; then
+			pdir=$CHECK_RUN/$((n - 1))/conformance
+		else
+			pdir=$CHECK_RUN/parent-$n/conformance
+			conformance_run "$parent" "$pdir" "$kernel"
+		fi
+		parent_count=$(cat "$pdir/conformance.count" 2>/dev/null || echo 0)
+		if [ "$n" = "$total" ] && [ "$commit" = "$(sgit rev-parse HEAD)" ] && [ "$count" -gt 0 ]; then
+			set_check_result "$dir" conform "$count" fail
+			echo "the tip of the series must have no unwaived violation" >"$dir/conform.why"
+		elif [ "$count" -gt "$parent_count" ]; then
+			set_check_result "$dir" conform "$count" fail
+			echo "$((count - parent_count)) violation(s) more than its parent" >"$dir/conform.why"
+		fi
+	done
+}
+
 # Name each failed cell with its first findings and its log (on stderr);
 # print the number of failed cells.
 report_failed_cells()
@@ -206,7 +252,7 @@ report_failed_cells()
 
 series_check()
 {
-	local jobs range="" start n total tip name failed=0
+	local jobs range="" start n total tip name failed=0 conform=${SERIES_CHECK_CONFORMANCE:-1}
 	local -a commits tasks=()
 
 	jobs=$(nproc)
@@ -218,6 +264,7 @@ series_check()
 			jobs=$2
 			shift
 			;;
+		--no-conformance) conform=0 ;;
 		-*) usage_check >&2; die "check: unknown option '$1'" ;;
 		*)
 			[ -z "$range" ] || die "check: one RANGE only"
@@ -235,6 +282,15 @@ series_check()
 		return 0
 	fi
 	check_preflight
+	if [ "$conform" = 1 ]; then
+		need_cmd "${QEMU:-qemu-system-x86_64}" python3
+	else
+		local -a names=()
+		for name in "${CHECK_NAMES[@]}"; do
+			[ "$name" = conform ] || names+=("$name")
+		done
+		CHECK_NAMES=("${names[@]}")
+	fi
 	start=$(now)
 	CHECK_RUN=$SERIES_OUT/check-$(basename "$SCRATCH")
 	rm -rf "$CHECK_RUN"
@@ -261,6 +317,7 @@ series_check()
 			judge_build_cell "$n" "$name" "$tip"
 		done
 	done
+	[ "$conform" = 0 ] || check_conformance "$total"
 	print_check_table "$total"
 	failed=$(report_failed_cells "$total")
 	if [ "$failed" -gt 0 ]; then
