@@ -96,7 +96,7 @@ print_conformance_detail()
 	local run=$1 n
 
 	shift
-	printf '\n%-38s' 'rule/form (section)'
+	printf '\n%-46s' 'rule/form'
 	for n in "$@"; do
 		printf ' %6s' "#$n"
 	done
@@ -115,7 +115,7 @@ print_conformance_detail()
 			ncols = split(cols, col, " ")
 			for (k = 1; k <= nkeys; k++) {
 				key = order[k]
-				printf "%-38s", substr(key (key in waived ? " (waived)" : ""), 1, 38)
+				printf "%-46s", key (key in waived ? " (waived)" : "")
 				for (c = 1; c <= ncols; c++) {
 					v = ((key, col[c]) in count) ? count[key, col[c]] : "."
 					printf " %6s", v
