@@ -234,7 +234,7 @@ def main():
         results.append(ok)
         print(f'{"ok" if ok else "not ok"} {len(results)} {name}{"" if ok else " # " + why}')
 
-    total = 2 + 2 * len(RULE_CASES) + len(BAD_INPUTS) + 3
+    total = 2 + 2 * len(RULE_CASES) + len(BAD_INPUTS) + 4
     print(f'1..{total}')
     rc, out, err = run(driver(), '--no-waivers')
     check(rc == 0 and reported(out) == set(), 'clean trace: no violation',
@@ -276,6 +276,23 @@ def main():
         rows = open(tsv).read().splitlines() if os.path.exists(tsv) else []
         check(rc == 1 and len(rows) == 2 and rows[1].startswith('gcr-resend\tDS 8.6.1\t'),
               'TSV report: header plus the one violation', f'rc={rc} rows={rows}')
+
+    # vmtest --trace-device refuses a QEMU that lacks the events, before
+    # any VM starts, naming them.
+    with tempfile.TemporaryDirectory() as d:
+        fake = os.path.join(d, 'qemu')
+        with open(fake, 'w') as f:
+            f.write('#!/bin/sh\nexit 0\n')
+        os.chmod(fake, 0o755)
+        lib = os.path.join(HERE, '..', '..', 'scripts', 'lib')
+        p = subprocess.run(['bash', '-c', 'set -euo pipefail; PROG=vmtest; '
+                            f'source {lib}/common.sh; source {lib}/vm-qemu.sh; '
+                            f'source {lib}/vm-trace.sh; trace_prepare {d}'],
+                           env=dict(os.environ, QEMU=fake), capture_output=True, text=True)
+        check(p.returncode != 0 and 'lacks the trace events: e1000e_core_read' in p.stderr
+              and len(p.stderr.strip().splitlines()) == 1,
+              'vmtest --trace-device: QEMU without the events is refused in one line',
+              f'rc={p.returncode} {p.stderr.strip()!r}')
 
     failed = results.count(False)
     print(f'# conformance: {len(results) - failed} passed, {failed} failed')
