@@ -26,7 +26,8 @@ rows 1..N), run $CONFORMANCE_TESTS in the $CONFORMANCE_MODE mode in the VM
 with QEMU's igb trace on (vmtest --trace-device, one test kernel for all)
 and judge the trace with scripts/igb-conformance against the datasheet
 rules. Prints one row per commit, its index, the count of unwaived and
-waived violations and its subject, then the count of each rule/form at
+waived violations, whether the VM run passed, its hash and subject, then
+the count of each rule/form at
 each commit ('.' for none; waived forms marked). A commit whose trace
 cannot be read shows 'err!'.
 
@@ -158,15 +159,15 @@ series_conformance()
 		conformance_run "${commits[n]}" "$dir" "$kernel" "${vmargs[@]}"
 		info "conformance: #$idx $(conformance_cell "$dir") unwaived ($(elapsed_since "$start") so far)"
 	done
-	printf '%3s  %-12s %8s %6s %3s  %s\n' '#' commit unwaived waived vm subject
+	printf '%3s %8s %6s %3s  %-12s  %s\n' '#' unwaived waived vm commit subject
 	for ((n = 0; n < total; n++)); do
 		dir=$CONFORMANCE_RUN/${nums[n]}
 		[ "$(cat "$dir/conformance.result" 2>/dev/null)" = ok ] || failed=$((failed + 1))
-		printf '%3s  %-12s %8s %6s %3s  %.52s\n' "${nums[n]}" \
-			"$(short_hash "${commits[n]}")" "$(conformance_cell "$dir")" \
+		printf '%3s %8s %6s %3s  %-12s  %.56s\n' "${nums[n]}" \
+			"$(conformance_cell "$dir")" \
 			"$(cat "$dir/conformance.waived" 2>/dev/null || echo -)" \
 			"$([ "$(cat "$dir/vmtest.rc")" = 0 ] && echo ok || echo '!')" \
-			"$(subject_of "${commits[n]}")"
+			"$(short_hash "${commits[n]}")" "$(subject_of "${commits[n]}")"
 	done
 	print_conformance_detail "$CONFORMANCE_RUN" "${nums[@]}"
 	dir=$CONFORMANCE_RUN/${nums[total - 1]}
