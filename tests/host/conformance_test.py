@@ -203,8 +203,7 @@ EXPECT = {
     'queue-before-en': {'queue-before-en/tx'},
     'ring-while-enabled': {'ring-while-enabled/tx'},
 }
-WAIVED = {'reset-autord/ctrl-rst-fallback', 'link-autoneg/restart-beside-forced',
-          'rctl-lbm/mac-beside-phy-loopback'}
+WAIVED = {'reset-autord/ctrl-rst-fallback', 'link-autoneg/restart-beside-forced'}
 
 BAD_INPUTS = {
     'empty trace': ('', 'empty trace'),
