@@ -22,7 +22,7 @@
 
 #include "../kselftest_harness.h"
 
-#include <libvfio/harness.h>
+#include "vfio_harness.h"
 
 /* glibc has MAP_HUGE_SHIFT but leaves the per-size flags to linux/mman.h. */
 #ifndef MAP_HUGE_2MB

@@ -24,7 +24,7 @@
 
 #include "../kselftest_harness.h"
 
-#include <libvfio/harness.h>
+#include "vfio_harness.h"
 
 /* Enough to cover a typical MSI-X table without a long run under TCG. */
 #define MAX_VECTORS_TESTED	16

@@ -22,7 +22,7 @@
 
 #include "../kselftest_harness.h"
 
-#include <libvfio/harness.h>
+#include "vfio_harness.h"
 
 /*
  * Fixture set-up counts against a test's timer, and under TCG pinning and

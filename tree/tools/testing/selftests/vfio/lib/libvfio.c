@@ -243,7 +243,7 @@ void *mmap_reserve(size_t size, size_t align, size_t offset)
 	return (void *)start;
 }
 
-/* Defined by a test program that includes libvfio/harness.h. */
+/* Defined by a test program that includes vfio_harness.h. */
 #pragma weak vfio_selftests_skip_reason
 void vfio_selftests_skip_reason(const char *reason);
 

@@ -13,8 +13,8 @@
  *   its one-line reason to vfio_selftests_skip_reason() first, which puts
  *   it where the harness takes a SKIP's diagnostic from.
  */
-#ifndef SELFTESTS_VFIO_LIB_INCLUDE_LIBVFIO_HARNESS_H
-#define SELFTESTS_VFIO_LIB_INCLUDE_LIBVFIO_HARNESS_H
+#ifndef SELFTESTS_VFIO_VFIO_HARNESS_H
+#define SELFTESTS_VFIO_VFIO_HARNESS_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -94,4 +94,4 @@ void vfio_selftests_skip_reason(const char *reason)
 	}
 }
 
-#endif /* SELFTESTS_VFIO_LIB_INCLUDE_LIBVFIO_HARNESS_H */
+#endif /* SELFTESTS_VFIO_VFIO_HARNESS_H */
