@@ -10,7 +10,13 @@
 
 QEMU=${QEMU:-qemu-system-x86_64}
 VM_MEM=${VM_MEM:-3G}
-VM_SMP=${VM_SMP:-2}
+# One vCPU by default. With two, under TCG and the split irqchip, the
+# second vCPU now and then misses its wake-up while idle ("rcu_sched kthread
+# timer wakeup didn't happen ... Possible timer handling issue on cpu=1" in
+# kernel.log), and whatever waits on that CPU, an MSI's handler included,
+# hangs until the watchdog; seen in about one VM run in ten here, on an idle
+# host too. The suite needs no second CPU and takes the same time on one.
+VM_SMP=${VM_SMP:-1}
 QEMU_PID=
 QEMU_CMD=()
 QEMU_RC=
