@@ -77,22 +77,32 @@ kernel_source_from()
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
 		ver=$(stat -c %Y "$tarball")
 	dest=$CACHE_DIR/linux-source-$ver
-	[ -f "$dest/.extracted" ] || extract_kernel_source "$tarball" "$dest" || exit 1
+	[ -f "$dest/.extracted" ] ||
+		extract_kernel_source "$dest" linux-source-6.12 untar_into "$tarball" || exit 1
 	echo "$dest"
 }
 
-# Extract the tarball $1 (top directory linux-source-6.12) to $2, under a
-# lock so that two first runs do not extract over each other. Its own
-# subshell: the lock and the traps end with it. Temporary directories of
-# an extraction killed before it could clean up are removed here.
+# untar_into TARBALL DIR: unpack TARBALL into DIR.
+untar_into()
+{
+	tar -C "$2" -xf "$1"
+}
+
+# extract_kernel_source DEST TOP UNPACK [ARG...]: run 'UNPACK ARG... TMP',
+# which must leave the source tree as TMP/TOP, and move that tree to DEST;
+# once, under a lock so that two first runs do not extract over each other.
+# Its own subshell: the lock and the traps end with it. Temporary
+# directories of an extraction killed before it could clean up are removed
+# here.
 extract_kernel_source()
 (
-	local tarball=$1 dest=$2 lock_fd tmp="" old
+	local dest=$1 top=$2 lock_fd tmp="" old
 
+	shift 2
 	mkdir -p "$CACHE_DIR"
 	exec {lock_fd}>"$dest.lock"
 	if ! flock -n "$lock_fd"; then
-		info "another run is extracting $tarball into $dest; waiting for it"
+		info "another run is extracting $top into $dest; waiting for it"
 		flock "$lock_fd"
 	fi
 	[ -f "$dest/.extracted" ] && exit 0
@@ -105,11 +115,11 @@ extract_kernel_source()
 		-exec rm -rf {} + 2>/dev/null || true
 	trap 'rm -rf "$tmp"' EXIT
 	trap 'exit 130' INT TERM
-	info "extracting $tarball into $dest (once, ~15 s)"
+	info "extracting $top into $dest (once, ~20 s)"
 	tmp=$(mktemp -d "$dest.tmp.XXXXXX")
-	tar -C "$tmp" -xf "$tarball" || die "extracting $tarball failed"
-	[ -d "$tmp/linux-source-6.12" ] || die "$tarball holds no linux-source-6.12/"
+	"$@" "$tmp" || die "extracting $top ($*) failed"
+	[ -d "$tmp/$top" ] || die "$* holds no $top/"
 	rm -rf "$dest"
-	mv "$tmp/linux-source-6.12" "$dest"
+	mv "$tmp/$top" "$dest"
 	touch "$dest/.extracted"
 )

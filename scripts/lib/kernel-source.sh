@@ -91,33 +91,10 @@ ksrc7_cached()
 	return 1
 }
 
-# Extract DEB's /usr/src/TOP.tar.xz into DEST, once; the lock makes a second
-# caller wait, and a temporary directory left by an interrupted run is
-# removed by the next one.
-ksrc7_extract()
+# untar_deb_source DEB TOP DIR: unpack DEB's /usr/src/TOP.tar.xz into DIR.
+untar_deb_source()
 {
-	local deb=$1 top=$2 dest=$3 tmp
-
-	exec 8>"$dest.lock"
-	flock 8
-	if [ -f "$dest/.extracted" ]; then
-		exec 8>&-
-		return 0
-	fi
-	rm -rf "$dest" "$dest".tmp.*
-	tmp=$(mktemp -d "$dest.tmp.XXXXXX")
-	info "extracting $top from $(basename "$deb") (once, ~20 s)"
-	if ! dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$top.tar.xz" |
-		tar -xJ -C "$tmp"; then
-		rm -rf "$tmp"
-		exec 8>&-
-		info "extracting $deb failed"
-		return 1
-	fi
-	mv "$tmp/$top" "$dest"
-	rmdir "$tmp"
-	touch "$dest/.extracted"
-	exec 8>&-
+	dpkg-deb --fsys-tarfile "$1" | tar -xO "./usr/src/$2.tar.xz" | tar -xJ -C "$3"
 }
 
 # Print the path of the newest Linux 7.x source tree, fetching and
@@ -151,7 +128,8 @@ kernel_source_7x()
 		}
 		deb=$(find "$KSRC7_APT" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
 		[ -n "$deb" ] || { info "apt-get download left no .deb"; return 1; }
-		ksrc7_extract "$deb" "$pkg" "$dest" || return 1
+		(extract_kernel_source "$dest" "$pkg" untar_deb_source "$deb" "$pkg") ||
+			return 1
 		rm -f "$deb"
 	fi
 	echo "$dest"

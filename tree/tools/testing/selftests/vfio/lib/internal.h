@@ -22,6 +22,9 @@ __printf(2, 3) __noreturn void vfio_exit_line(int status, const char *fmt, ...);
  */
 int fd_above_zero(int fd);
 
+/* The value of hex digit @c, or -1 when it is none. */
+int vfio_hex_digit(char c);
+
 /* Last component of the target of symlink @path (allocated), or NULL. */
 char *sysfs_link_name(const char *path);
 

@@ -3,7 +3,6 @@
  * Choosing the device under test, and address-space helpers shared by the
  * tests.
  */
-#include <ctype.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -23,11 +22,15 @@
 static const int bdf_hex_pos[] = { 0, 1, 2, 3, 5, 6, 8, 9 };
 #define BDF_LEN 12
 
-static int hex_value(char c)
+int vfio_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	return tolower((unsigned char)c) - 'a' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 bool vfio_selftests_is_bdf(const char *str)
@@ -40,13 +43,13 @@ bool vfio_selftests_is_bdf(const char *str)
 	if (str[4] != ':' || str[7] != ':' || str[10] != '.')
 		return false;
 	for (i = 0; i < ARRAY_SIZE(bdf_hex_pos); i++) {
-		if (!isxdigit((unsigned char)str[bdf_hex_pos[i]]))
+		if (vfio_hex_digit(str[bdf_hex_pos[i]]) < 0)
 			return false;
 	}
 	/* A PCI bus has 32 device slots of 8 functions each. */
 	if (str[11] < '0' || str[11] > '7')
 		return false;
-	dev = hex_value(str[8]) * 16 + hex_value(str[9]);
+	dev = vfio_hex_digit(str[8]) * 16 + vfio_hex_digit(str[9]);
 	return dev <= 0x1f;
 }
 

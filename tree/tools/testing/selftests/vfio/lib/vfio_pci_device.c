@@ -222,17 +222,6 @@ void __vfio_pci_group_get_device_fd(struct vfio_pci_device *device,
 		device->fd = fd_above_zero(device->fd);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse a UUID string into its 16 bytes, in the order they are written. */
 static int parse_uuid(const char *str, u8 uuid[16])
 {
@@ -247,8 +236,8 @@ static int parse_uuid(const char *str, u8 uuid[16])
 			i--;
 			continue;
 		}
-		hi = hex_digit(str[i]);
-		lo = hex_digit(str[i + 1]);
+		hi = vfio_hex_digit(str[i]);
+		lo = vfio_hex_digit(str[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		uuid[n++] = hi << 4 | lo;
@@ -441,7 +430,7 @@ struct vfio_pci_device *vfio_pci_device_init(const char *bdf, struct iommu *iomm
 {
 	struct vfio_pci_device *device = vfio_pci_device_alloc(bdf, iommu);
 
-	check_device_usable(bdf);
+	/* Both paths start by checking the device is bound to vfio-pci. */
 	if (iommu->mode->container_path)
 		container_attach(device);
 	else

@@ -7,25 +7,10 @@
 # devices set up, or skips with exit 4 when there are none.
 set -euo pipefail
 
-SCRIPTS=${1:?usage: $0 MIRROR_SCRIPTS_DIR}
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-FAILS=0
-CASES=0
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
-check()
-{
-	local what=$1
-
-	shift
-	CASES=$((CASES + 1))
-	if "$@"; then
-		echo "ok $CASES $what"
-	else
-		echo "not ok $CASES $what"
-		FAILS=$((FAILS + 1))
-	fi
-}
+SCRIPTS=$PROJECT/tree/tools/testing/selftests/vfio/scripts
 
 export VFIO_SELFTESTS_SYSFS=$WORK/sys
 export VFIO_SELFTESTS_STATE=$WORK/state
@@ -43,29 +28,29 @@ run_empty()
 	bash "$SCRIPTS/run.sh" true >/dev/null 2>&1 || rc=$?
 	[ "$rc" = 4 ]
 }
-check "run.sh with no device set up skips (exit 4)" run_empty
+check_true "run.sh with no device set up skips (exit 4)" run_empty
 
 # shellcheck source=/dev/null
 source "$SCRIPTS/lib.sh"
 save_record "$BDF"
 rec=$VFIO_SELFTESTS_STATE/$BDF
 
-check "the record holds the driver" grep -qx igb "$rec/driver"
-check "the record holds the VF count" grep -qx 2 "$rec/sriov_numvfs"
-check "no driver_override marker before the override is set" test ! -e "$rec/driver_override"
+check_true "the record holds the driver" grep -qx igb "$rec/driver"
+check_true "the record holds the VF count" grep -qx 2 "$rec/sriov_numvfs"
+check_true "no driver_override marker before the override is set" test ! -e "$rec/driver_override"
 mark_record "$BDF" driver_override
-check "the driver_override marker holds the old override (none)" \
+check_true "the driver_override marker holds the old override (none)" \
 	test -f "$rec/driver_override" -a ! -s "$rec/driver_override" -o "$(cat "$rec/driver_override")" = ""
 mark_record "$BDF" vfio-pci
 load_record "$BDF"
-check "load_record reads it back" \
+check_true "load_record reads it back" \
 	test "$REC_DRIVER/$REC_OVERRIDE/$REC_NUMVFS/$REC_BOUND" = "igb//2/yes"
 
 run_recorded()
 {
 	[ "$(bash "$SCRIPTS/run.sh" echo ARGS 2>/dev/null)" = "ARGS $BDF" ]
 }
-check "run.sh CMD appends every device set up" run_recorded
+check_true "run.sh CMD appends every device set up" run_recorded
 
 # A record as the kernel tree's setup.sh writes it.
 forget_record "$BDF"
@@ -74,10 +59,9 @@ echo e1000e >"$rec/driver"
 : >"$rec/driver_override"
 : >"$rec/vfio-pci"
 load_record "$BDF"
-check "a record of the kernel tree's scripts reads as theirs" \
+check_true "a record of the kernel tree's scripts reads as theirs" \
 	test "$REC_DRIVER/$REC_OVERRIDE/$REC_BOUND" = "e1000e//yes"
 collect_recorded_bdfs
-check "collect_recorded_bdfs finds it" test "${RECORDED_BDFS[*]}" = "$BDF"
+check_true "collect_recorded_bdfs finds it" test "${RECORDED_BDFS[*]}" = "$BDF"
 
-echo "# mirror-scripts-test: $((CASES - FAILS)) of $CASES passed"
-[ "$FAILS" = 0 ]
+tap_done
