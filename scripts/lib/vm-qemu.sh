@@ -20,6 +20,28 @@ VM_SMP=${VM_SMP:-1}
 QEMU_PID=
 QEMU_CMD=()
 QEMU_RC=
+# Set by the caller before qemu_cmdline: the guest clock (see
+# qemu_clock_args), options appended to the command line, and whether the
+# guest's test port is the terminal (vmtest --shell) rather than a FIFO.
+QEMU_CLOCK=real
+QEMU_EXTRA=()
+QEMU_CONSOLE=stdio
+
+# The options of a guest clock. "virtual" is TCG's instruction counter
+# with the clock no longer tied to the host's while the guest idles:
+# shift=auto keeps guest time near host time while the vCPU computes, and
+# sleep=off lets it jump straight to the next timer when the vCPU has
+# nothing to do, so a usleep() in the guest costs next to no host time.
+# The guest still sees a monotonic clock and its timers fire in order;
+# only their distance in host time shrinks. KVM has no such mode.
+qemu_clock_args()
+{
+	case "$1" in
+	virtual) echo "-icount shift=auto,sleep=off" ;;
+	real) ;;
+	*) return 1 ;;
+	esac
+}
 
 # qemu_cmdline ACCEL KERNEL INITRD KERNEL_LOG EXTRA_APPEND: fill QEMU_CMD.
 # q35 with a split irqchip, because intremap=on needs the IOAPIC in QEMU, and
@@ -31,18 +53,26 @@ QEMU_RC=
 qemu_cmdline()
 {
 	local accel=$1 kernel=$2 initrd=$3 klog=$4 append=$5 cpu=max
+	local -a clock_opts serial=(-serial stdio)
 
 	# Under nested KVM '-cpu max' aborts on the arch-capabilities MSR;
 	# 'host' is the usual choice with KVM anyway.
 	[ "$accel" = kvm ] && cpu=host
+	[ "$accel" = kvm ] || read -r -a clock_opts <<<"$(qemu_clock_args "$QEMU_CLOCK")"
+	# A terminal of the user's: Ctrl-C goes to the guest's shell, and
+	# Ctrl-A X (the multiplexer's escape) ends QEMU.
 	# shellcheck disable=SC2054 # the commas belong to QEMU's syntax
-	QEMU_CMD=("$QEMU" -accel "$accel" -cpu "$cpu" -m "$VM_MEM" -smp "$VM_SMP"
+	[ "$QEMU_CONSOLE" = terminal ] &&
+		serial=(-chardev stdio,id=con0,mux=on,signal=off -serial chardev:con0)
+	# shellcheck disable=SC2054
+	QEMU_CMD=("$QEMU" -accel "$accel" "${clock_opts[@]}" -cpu "$cpu" -m "$VM_MEM" -smp "$VM_SMP"
 		-M q35,kernel-irqchip=split -nodefaults -display none -no-reboot
-		-serial stdio -serial "file:$klog"
+		"${serial[@]}" -serial "file:$klog"
 		-device intel-iommu,intremap=on,caching-mode=on
 		-netdev user,id=n0 -device igb,netdev=n0,addr=02.0
 		-kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS1,115200 intel_iommu=on panic=-1${append:+ $append}")
+		-append "console=ttyS1,115200 intel_iommu=on panic=-1${append:+ $append}"
+		"${QEMU_EXTRA[@]}")
 }
 
 # qemu_start FIFO: run QEMU_CMD in the background, console into FIFO.
@@ -152,6 +182,7 @@ qemu_version()
 kvm_works()
 {
 	local kernel=$1 initrd=$2 dir=$3 fifo deadline rc ok=1 why=timeout
+	local QEMU_CONSOLE=stdio
 
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
 	fifo=$dir/probe.fifo

@@ -323,6 +323,7 @@ tap_summary()
 	say "vmtest summary ($accel)"
 	[ -z "${TAP_SUITE_DESC:-}" ] || say "suite: $TAP_SUITE_DESC"
 	[ -z "${TAP_KERNEL_DESC:-}" ] || say "kernel: $TAP_KERNEL_DESC"
+	[ -z "${TAP_CLOCK_DESC:-}" ] || say "clock: $TAP_CLOCK_DESC"
 	# The name column is as wide as the longest binary name.
 	TAP_NAME_WIDTH=6
 	for name in "${TAP_TESTS[@]}"; do
@@ -341,8 +342,9 @@ tap_summary()
 	if [ "$TAP_DONE" != 1 ] && [ "${#TAP_PROBLEMS[@]}" = 0 ]; then
 		tap_problem "the guest never reported DONE"
 	fi
-	printf 'run\tboot_secs\t%s\nrun\twall_secs\t%s\nrun\taccel\t%s\n' \
-		"$boot" "$(fmt_secs "$wall_us")" "$accel" >>"$TAP_LOG_DIR/summary.tsv"
+	printf 'run\tboot_secs\t%s\nrun\twall_secs\t%s\nrun\taccel\t%s\nrun\tclock\t%s\n' \
+		"$boot" "$(fmt_secs "$wall_us")" "$accel" "${TAP_CLOCK_DESC%%[ :]*}" \
+		>>"$TAP_LOG_DIR/summary.tsv"
 	say "boot: ${boot} s (QEMU start to first test)   wall: $(fmt_secs "$wall_us") s   accel: $accel"
 	say "logs: $TAP_LOG_DIR/console.log (tests), kernel.log, timed.log, cases.tsv, summary.tsv"
 	for p in "${TAP_WARNINGS[@]}"; do
