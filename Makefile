@@ -84,7 +84,7 @@ else
 endif
 
 bench: run-tree
-	scripts/bench --tree $(RUN_TREE)
+	scripts/bench $(if $(KSRC),--kdir $(KSRC)) --tree $(RUN_TREE)
 
 # Not in CI: the recovery test of the series tip, ROUNDS times in one VM.
 ROUNDS ?= 10
