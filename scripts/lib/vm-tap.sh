@@ -279,7 +279,7 @@ tap_guest_secs()
 # one CI parses. Returns 1 when anything went wrong.
 tap_summary()
 {
-	local accel=$1 wall_us=$2 name boot=- p
+	local accel=$1 wall_us=$2 name boot=- p clock
 
 	TOTAL_PASS=0
 	TOTAL_FAIL=0
@@ -310,8 +310,9 @@ tap_summary()
 	if [ "$TAP_DONE" != 1 ] && [ "${#TAP_PROBLEMS[@]}" = 0 ]; then
 		tap_problem "the guest never reported DONE"
 	fi
+	clock=${TAP_CLOCK_DESC:-}
 	printf 'run\tboot_secs\t%s\nrun\twall_secs\t%s\nrun\taccel\t%s\nrun\tclock\t%s\n' \
-		"$boot" "$(fmt_secs "$wall_us")" "$accel" "${TAP_CLOCK_DESC%%[ :]*}" \
+		"$boot" "$(fmt_secs "$wall_us")" "$accel" "${clock%%[ :]*}" \
 		>>"$TAP_LOG_DIR/summary.tsv"
 	say "boot: ${boot} s (QEMU start to first test)   wall: $(fmt_secs "$wall_us") s   accel: $accel"
 	say "logs: $TAP_LOG_DIR/console.log (tests), kernel.log, timed.log, cases.tsv, summary.tsv"
