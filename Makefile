@@ -7,8 +7,10 @@
 BUILD ?= $(CURDIR)/build
 OOT := $(CURDIR)/Kbuild-oot
 
-# Forwarded to the scripts when set on the command line.
-export KDIR KSRC VFIO_IGB_CACHE
+# Forwarded to the scripts when set on the command line. KSRC, the old
+# name of KDIR, is read here only (see run).
+export KDIR VFIO_IGB_CACHE
+unexport KSRC
 
 .DEFAULT_GOAL := help
 
@@ -65,26 +67,45 @@ RUN_TREE := $(BUILD)/series/run
 run-tree: | ensure-deps
 	SERIES_SCRATCH=$(RUN_TREE) scripts/series apply --force
 
-# KSRC= a kernel tree with its own VFIO selftests: that tree's suite (its
-# library, drivers and tests) on a test kernel built from it. A KSRC
-# without them (6.12) gets the series tip on its kernel.
-KSRC_SUITE := $(if $(KSRC),$(wildcard $(KSRC)/tools/testing/selftests/vfio/lib/libvfio.mk))
+# KDIR= on the command line: the kernel tree make run works with. The test
+# kernel is built from it, and when it has its own VFIO selftests those run
+# (its library, drivers and tests); a KDIR without them (6.12) gets the
+# series tip on its kernel. A KDIR that is only in the environment stays
+# what it is for every build, the kernel source the tests compile against:
+# it changes neither the suite nor the test kernel of make run. KSRC=, the
+# old name, is taken from anywhere, as it was, with one line on stderr.
+RUN_KDIR := $(or $(KSRC),$(if $(filter command line,$(origin KDIR)),$(KDIR)))
+RUN_SUITE := $(if $(RUN_KDIR),$(wildcard $(RUN_KDIR)/tools/testing/selftests/vfio/lib/libvfio.mk))
+VM_TREE := $(if $(RUN_SUITE),$(RUN_KDIR),$(RUN_TREE))
 
-run: $(if $(KSRC_SUITE),,run-tree) | ensure-deps
+# test_kernel KDIR-SETTING: run scripts/build-test-kernel for VM_TREE with
+# the given KDIR environment ("env -u KDIR" for the default) into $kernel.
+test_kernel = kernel=$$($(1) scripts/build-test-kernel --tree '$(VM_TREE)') || exit 1; \
+	kernel=$$(printf '%s\n' "$$kernel" | tail -n 1)
+
+run: $(if $(RUN_SUITE),,run-tree) | ensure-deps
 ifeq ($(BDF),)
 ifneq ($(KSRC),)
-ifeq ($(KSRC_SUITE),)
-	@echo "make run: $(KSRC) has no tools/testing/selftests/vfio; running the series tip on its kernel"
+	@echo "make run: KSRC= is deprecated, use KDIR=" >&2
 endif
+ifneq ($(RUN_KDIR),)
+ifeq ($(RUN_SUITE),)
+	@echo "make run: $(RUN_KDIR) has no tools/testing/selftests/vfio; running the series tip on its kernel"
 endif
-	scripts/vmtest --tree $(if $(KSRC_SUITE),$(KSRC),$(RUN_TREE))
+	$(call test_kernel,env KDIR='$(RUN_KDIR)'); scripts/vmtest --tree '$(VM_TREE)' --kernel "$$kernel"
+else
+	$(call test_kernel,env -u KDIR); scripts/vmtest --tree '$(VM_TREE)' --kernel "$$kernel"
+endif
 else
 	$(MAKE) -C $(OOT) TREE=$(RUN_TREE) O=$(BUILD)/oot/run WERROR=1
 	scripts/hw-run --bdf $(BDF) --tree $(RUN_TREE) --build-dir $(BUILD)/oot/run/out $(if $(FORCE),--force)
 endif
 
 bench: run-tree
-	scripts/bench $(if $(KSRC),--kdir $(KSRC)) --tree $(RUN_TREE)
+ifneq ($(KSRC),)
+	@echo "make bench: KSRC= is deprecated, use KDIR=" >&2
+endif
+	scripts/bench $(if $(RUN_KDIR),--kdir '$(RUN_KDIR)') --tree $(RUN_TREE)
 
 # Not in CI: the recovery test of the series tip, ROUNDS times in one VM.
 ROUNDS ?= 10
@@ -108,9 +129,12 @@ compat: run-tree
 # The kernel matrix: series-verify runs the VM suite on the 6.12 test
 # kernel; this leg runs the series tip on a test kernel built from the
 # newest Linux 7.x. Without a 7.x source, one line says so.
+# The tests build against KDIR (or the default source) as everywhere; only
+# the kernel comes from 7.x.
+vm-7x: VM_TREE := $(RUN_TREE)
 vm-7x: run-tree
-	@ksrc=$$(scripts/kernel-source 7) || { echo "vm-7x: no Linux 7.x source; the 7.x leg did not run"; exit 0; }; \
-	KSRC=$$ksrc scripts/vmtest --tree $(RUN_TREE)
+	@kdir=$$(scripts/kernel-source 7) || { echo "vm-7x: no Linux 7.x source; the 7.x leg did not run"; exit 0; }; \
+	$(call test_kernel,env KDIR="$$kdir"); scripts/vmtest --tree '$(VM_TREE)' --kernel "$$kernel"
 
 # series-verify comes last: its final line, the VM cases passed, failed
 # and skipped on the 6.12 kernel, is the last line of the whole check.

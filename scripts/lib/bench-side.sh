@@ -28,7 +28,7 @@ side_by_side()
 	local ktree=$1 mirror=$2 dir=$3 kernel round
 
 	shift 3
-	kernel=$(KSRC=$ktree "$HERE/build-test-kernel" --tree "$ktree" 2>"$dir/side-kernel.log" | tail -n 1) ||
+	kernel=$(KDIR=$ktree "$HERE/build-test-kernel" --tree "$ktree" 2>"$dir/side-kernel.log" | tail -n 1) ||
 		die "no test kernel from $ktree; see $dir/side-kernel.log"
 	# The clock the kernel tree's suite needs (see vmtest --clock) is
 	# the one both get: one VM configuration for the two.

@@ -50,24 +50,58 @@ need_cmd()
 	done
 }
 
+# split_long_opts ARG...: the arguments with every "--name=value" before a
+# "--" turned into the two words "--name" "value", in the array SPLIT_ARGS,
+# so that a parser that knows "--name value" takes both spellings:
+#   split_long_opts "$@"
+#   set -- "${SPLIT_ARGS[@]}"
+# What follows "--" is passed as it is (it is usually another program's).
+# An option that takes no value, given one (--force=1), leaves the value
+# behind as a word of its own, which the parser then refuses.
+split_long_opts()
+{
+	local arg re='^(--[A-Za-z0-9][A-Za-z0-9_-]*)=(.*)$'
+
+	SPLIT_ARGS=()
+	while [ $# -gt 0 ]; do
+		arg=$1
+		shift
+		if [ "$arg" = -- ]; then
+			SPLIT_ARGS+=(-- "$@")
+			return 0
+		elif [[ $arg =~ $re ]]; then
+			SPLIT_ARGS+=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
+		else
+			SPLIT_ARGS+=("$arg")
+		fi
+	done
+}
+
+# accept_old_name OLD NEW: a setting still given under its old name OLD
+# (a variable) takes the place of NEW, as OLD did before, with one line
+# on stderr; OLD is then unset so that a child does not say it again.
+accept_old_name()
+{
+	local old=$1 new=$2
+
+	[ -n "${!old:-}" ] || return 0
+	info "$old= is deprecated, use $new="
+	printf -v "$new" '%s' "${!old}"
+	export "${new?}"
+	unset "$old"
+}
+
 # Print the path of a kernel source tree: $KDIR when set, else Debian's
 # linux-source-6.12 extracted once into the cache. The cache entry is named
 # after the package version, so a new upload gets a new entry.
 kernel_source()
 {
-	kernel_source_from KDIR
-}
-
-# kernel_source, with the tree in the variable named $1 (e.g. KSRC), which
-# is also the name the messages use.
-kernel_source_from()
-{
-	local var=$1 tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-	local dir=${!var:-} ver dest
+	local tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+	local dir=${KDIR:-} ver dest
 
 	if [ -n "$dir" ]; then
 		if [ ! -f "$dir/Makefile" ] || [ ! -d "$dir/tools/testing/selftests" ]; then
-			die "$var=$dir is not a kernel source tree (no Makefile or tools/testing/selftests)"
+			die "KDIR=$dir is not a kernel source tree (no Makefile or tools/testing/selftests)"
 		fi
 		(cd "$dir" && pwd)
 		return

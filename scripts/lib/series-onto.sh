@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
-# 'series onto KSRC': the series on a real kernel tree. In a scratch copy
-# of KSRC (a clone sharing its objects when it is a git tree, a git repo
+# 'series onto KDIR': the series on a real kernel tree. In a scratch copy
+# of KDIR (a clone sharing its objects when it is a git tree, a git repo
 # made of a hard-linked copy when it is an extracted source) a branch gets
 # one commit that puts the mirror's base (tree/) in place of the tree's
 # tools/testing/selftests/vfio/, then 'git am' of patches/. Every commit is
 # then built with that tree's own kselftest Makefiles and its patch run
-# through that tree's checkpatch.pl. KSRC itself is only ever read.
+# through that tree's checkpatch.pl. KDIR itself is only ever read.
 
 ONTO_BRANCH=vfio-igb-series
 ONTO_VFIO=tools/testing/selftests/vfio
@@ -15,16 +15,16 @@ ONTO_VFIO=tools/testing/selftests/vfio
 usage_onto()
 {
 	cat <<USAGE
-Usage: series onto [--out DIR] [--branch NAME] [--no-build] KSRC
+Usage: series onto [--out DIR] [--branch NAME] [--no-build] KDIR
 
-Put the series on kernel tree KSRC and check it there, commit by commit.
+Put the series on kernel tree KDIR and check it there, commit by commit.
 
-KSRC is a kernel git tree (its HEAD is the starting point; the branch is
-made in a clone sharing its objects, so KSRC's branches, index and work
+KDIR is a kernel git tree (its HEAD is the starting point; the branch is
+made in a clone sharing its objects, so KDIR's branches, index and work
 tree are never touched) or an extracted source such as Debian's
 linux-source-6.12 (imported once into a git repo in the cache, then used
 through a hard-linked copy). The scratch tree is DIR (default
-$(project_rel "$SERIES_OUT")/onto/<name of KSRC>), branch NAME (default
+$(project_rel "$SERIES_OUT")/onto/<name of KDIR>), branch NAME (default
 $ONTO_BRANCH):
 
   1. the base: tools/testing/selftests/vfio/ replaced by tree/'s (and, for
@@ -33,7 +33,7 @@ $ONTO_BRANCH):
   2..  'git am' of every patch of patches/
 
 Then for every commit: make -C tools/testing/selftests TARGETS=vfio (with
-the uapi headers of KSRC) from clean, counting warnings, and for every
+the uapi headers of KDIR) from clean, counting warnings, and for every
 patch that tree's scripts/checkpatch.pl --strict (minus
 scripts/checkpatch.ignore). Prints a table; exits non-zero when a build
 breaks or checkpatch finds something. Fetch the result into your tree
@@ -46,13 +46,13 @@ USAGE
 # One line and out when $1 is not a kernel tree 'onto' can use.
 check_kernel_tree()
 {
-	local ksrc=$1 f
+	local kdir=$1 f
 
-	[ -d "$ksrc" ] || die "onto: $ksrc: no such directory"
+	[ -d "$kdir" ] || die "onto: $kdir: no such directory"
 	for f in Makefile MAINTAINERS tools/testing/selftests/Makefile \
 		tools/testing/selftests/lib.mk scripts/checkpatch.pl; do
-		[ -f "$ksrc/$f" ] ||
-			die "onto: $ksrc is not a kernel source tree (no $f)"
+		[ -f "$kdir/$f" ] ||
+			die "onto: $kdir is not a kernel source tree (no $f)"
 	done
 }
 
@@ -65,40 +65,40 @@ is_git_top()
 	[ "$(readlink -f "$top")" = "$(readlink -f "$1")" ]
 }
 
-# Refuse a git KSRC whose uncommitted changes touch what the branch
+# Refuse a git KDIR whose uncommitted changes touch what the branch
 # replaces: they would silently be left out of it.
-check_ksrc_clean()
+check_kdir_clean()
 {
-	local ksrc=$1 dirty
+	local kdir=$1 dirty
 
-	dirty=$(git -C "$ksrc" status --porcelain -- "$ONTO_VFIO" tools/include/linux |
+	dirty=$(git -C "$kdir" status --porcelain -- "$ONTO_VFIO" tools/include/linux |
 		head -n 1)
 	[ -z "$dirty" ] ||
-		die "onto: $ksrc has uncommitted changes in the way (${dirty:3}): the branch starts at HEAD without them; commit or stash them first"
+		die "onto: $kdir has uncommitted changes in the way (${dirty:3}): the branch starts at HEAD without them; commit or stash them first"
 }
 
 # The git repo in the cache holding an import of extracted source $1; made
 # once (about 30 s for a kernel tree). Prints its path.
 import_extracted_source()
 {
-	local ksrc=$1 key repo tmp tree commit
+	local kdir=$1 key repo tmp tree commit
 
-	key=$(basename "$ksrc")-$(readlink -f "$ksrc" | md5sum | cut -c1-8)
+	key=$(basename "$kdir")-$(readlink -f "$kdir" | md5sum | cut -c1-8)
 	repo=$CACHE_DIR/import-$key.git
 	if [ ! -f "$repo/imported" ]; then
-		info "onto: importing $ksrc into $repo (once, ~30 s)"
+		info "onto: importing $kdir into $repo (once, ~30 s)"
 		mkdir -p "$CACHE_DIR"
 		rm -rf "$repo"
 		tmp=$(mktemp -d "$CACHE_DIR/.import.XXXXXX")
 		git init -q --bare "$tmp"
 		# -f: Debian's source ignores its whole top level (/* in .gitignore).
-		GIT_DIR=$tmp GIT_WORK_TREE=$ksrc GIT_INDEX_FILE=$tmp/import.index \
+		GIT_DIR=$tmp GIT_WORK_TREE=$kdir GIT_INDEX_FILE=$tmp/import.index \
 			git -c core.looseCompression=1 add -A -f -- . ':!.extracted' ||
-			{ rm -rf "$tmp"; die "onto: importing $ksrc failed"; }
+			{ rm -rf "$tmp"; die "onto: importing $kdir failed"; }
 		tree=$(GIT_DIR=$tmp GIT_INDEX_FILE=$tmp/import.index git write-tree)
 		commit=$(GIT_AUTHOR_DATE=$SERIES_BASE_DATE GIT_COMMITTER_DATE=$SERIES_BASE_DATE \
 			as_placeholder env GIT_DIR="$tmp" git commit-tree "$tree" \
-			-m "Import of $(basename "$ksrc")")
+			-m "Import of $(basename "$kdir")")
 		GIT_DIR=$tmp git update-ref refs/heads/kernel "$commit"
 		touch "$tmp/imported"
 		mv "$tmp" "$repo"
@@ -124,10 +124,10 @@ unlink_subtree()
 # trusted).
 scratch_from_extracted()
 {
-	local ksrc=$1 scr=$2 again=${3:-0} repo
+	local kdir=$1 scr=$2 again=${3:-0} repo
 
-	repo=$(import_extracted_source "$ksrc") || exit 1
-	cp -al "$ksrc" "$scr"
+	repo=$(import_extracted_source "$kdir") || exit 1
+	cp -al "$kdir" "$scr"
 	rm -f "$scr/.extracted"
 	unlink_subtree "$scr/$ONTO_VFIO"
 	unlink_subtree "$scr/tools/include/linux"
@@ -139,24 +139,24 @@ scratch_from_extracted()
 	cp "$repo/import.index" "$scr/.git/index"
 	if [ -n "$(git -C "$scr" status --porcelain --ignored=no -uno | head -n 1)" ]; then
 		[ "$again" = 0 ] ||
-			die "onto: the import of $ksrc does not match its files; remove $repo and retry"
+			die "onto: the import of $kdir does not match its files; remove $repo and retry"
 		# The source changed since it was imported: import it again.
-		info "onto: $ksrc changed since its import; importing it again"
+		info "onto: $kdir changed since its import; importing it again"
 		rm -rf "$scr" "$repo"
-		scratch_from_extracted "$ksrc" "$scr" 1
+		scratch_from_extracted "$kdir" "$scr" 1
 	fi
 }
 
 # Scratch tree $2 as a clone of git tree $1 sharing its objects, at HEAD.
 scratch_from_git()
 {
-	local ksrc=$1 scr=$2 head
+	local kdir=$1 scr=$2 head
 
-	head=$(git -C "$ksrc" rev-parse --verify "HEAD^{commit}") ||
-		die "onto: $ksrc has no commit at HEAD"
-	info "onto: cloning $ksrc (objects shared) into $scr"
-	git clone -q --shared --no-checkout "$ksrc" "$scr" ||
-		die "onto: cloning $ksrc failed"
+	head=$(git -C "$kdir" rev-parse --verify "HEAD^{commit}") ||
+		die "onto: $kdir has no commit at HEAD"
+	info "onto: cloning $kdir (objects shared) into $scr"
+	git clone -q --shared --no-checkout "$kdir" "$scr" ||
+		die "onto: cloning $kdir failed"
 	git -C "$scr" checkout -q -B kernel "$head" ||
 		die "onto: checking out $head in $scr failed"
 }
@@ -229,7 +229,7 @@ onto_check_commit()
 
 series_onto()
 {
-	local ksrc="" out="" branch=$ONTO_BRANCH build=1 scr uapi file n failed=0
+	local kdir="" out="" branch=$ONTO_BRANCH build=1 scr uapi file n failed=0
 	local -a commits patches
 
 	while [ $# -gt 0 ]; do
@@ -243,15 +243,15 @@ series_onto()
 		--no-build) build=0 ;;
 		-*) usage_onto >&2; die "onto: unknown option '$1'" ;;
 		*)
-			[ -z "$ksrc" ] || die "onto: one KSRC only"
-			ksrc=$1
+			[ -z "$kdir" ] || die "onto: one KDIR only"
+			kdir=$1
 			;;
 		esac
 		shift
 	done
-	[ -n "$ksrc" ] || { usage_onto >&2; die "onto: give the kernel tree (KSRC)"; }
-	check_kernel_tree "$ksrc"
-	ksrc=$(cd "$ksrc" && pwd)
+	[ -n "$kdir" ] || { usage_onto >&2; die "onto: give the kernel tree (KDIR)"; }
+	check_kernel_tree "$kdir"
+	kdir=$(cd "$kdir" && pwd)
 	git check-ref-format --branch "$branch" >/dev/null 2>&1 ||
 		die "onto: '$branch' is not a valid branch name"
 	mkdir -p "$SERIES_OUT"
@@ -259,16 +259,16 @@ series_onto()
 	for file in "${patches[@]}"; do
 		validate_patch_file "$file"
 	done
-	scr=${out:-$SERIES_OUT/onto/$(basename "$ksrc")}
+	scr=${out:-$SERIES_OUT/onto/$(basename "$kdir")}
 	mkdir -p "$(dirname "$scr")"
 	scr=$(cd "$(dirname "$scr")" && pwd)/$(basename "$scr")
-	case "$scr/" in "$ksrc"/*) die "onto: the scratch tree $scr is inside $ksrc; give --out elsewhere" ;; esac
+	case "$scr/" in "$kdir"/*) die "onto: the scratch tree $scr is inside $kdir; give --out elsewhere" ;; esac
 	rm -rf "$scr"
-	if is_git_top "$ksrc"; then
-		check_ksrc_clean "$ksrc"
-		scratch_from_git "$ksrc" "$scr"
+	if is_git_top "$kdir"; then
+		check_kdir_clean "$kdir"
+		scratch_from_git "$kdir" "$scr"
 	else
-		scratch_from_extracted "$ksrc" "$scr"
+		scratch_from_extracted "$kdir" "$scr"
 	fi
 	git -C "$scr" checkout -q -B "$branch"
 	commit_onto_base "$scr"
@@ -276,15 +276,15 @@ series_onto()
 		as_placeholder git -C "$scr" am -q --committer-date-is-author-date "$file" \
 			>"$scr/.git/onto-am.log" 2>&1 || {
 			git -C "$scr" am --abort >/dev/null 2>&1 || true
-			die "onto: $(project_rel "$file") does not apply onto $ksrc with the base in place: $(grep -E '^(error|fatal)' "$scr/.git/onto-am.log" | head -n 1) (tree kept at $scr)"
+			die "onto: $(project_rel "$file") does not apply onto $kdir with the base in place: $(grep -E '^(error|fatal)' "$scr/.git/onto-am.log" | head -n 1) (tree kept at $scr)"
 		}
 	done
-	info "onto: branch $branch in $scr: the base and ${#patches[@]} patch(es) on $(basename "$ksrc")"
+	info "onto: branch $branch in $scr: the base and ${#patches[@]} patch(es) on $(basename "$kdir")"
 	[ "$build" = 1 ] || return 0
 	need_cmd make gcc perl
 	CHECKPATCH_IGNORE=$(checkpatch_ignore_list)
-	uapi=$(KDIR=$ksrc O=$SERIES_OUT/onto-oot "$PROJECT_ROOT/Kbuild-oot/build" --print-uapi) ||
-		die "onto: exporting the uapi headers of $ksrc failed"
+	uapi=$(KDIR=$kdir O=$SERIES_OUT/onto-oot "$PROJECT_ROOT/Kbuild-oot/build" --print-uapi) ||
+		die "onto: exporting the uapi headers of $kdir failed"
 	# lib.mk takes the uapi headers from KHDR_INCLUDES when it is set,
 	# else from usr/include as 'make headers' would fill it.
 	ONTO_KHDR="-isystem $uapi"
@@ -298,6 +298,6 @@ series_onto()
 	done
 	git -C "$scr" checkout -q "$branch"
 	[ "$failed" = 0 ] ||
-		die "onto: $failed of ${#commits[@]} commit(s) failed on $(basename "$ksrc") (logs: $(project_rel "$ONTO_LOGS"))"
-	info "onto: ${#commits[@]} commit(s) build in-tree and pass checkpatch on $(basename "$ksrc")"
+		die "onto: $failed of ${#commits[@]} commit(s) failed on $(basename "$kdir") (logs: $(project_rel "$ONTO_LOGS"))"
+	info "onto: ${#commits[@]} commit(s) build in-tree and pass checkpatch on $(basename "$kdir")"
 }

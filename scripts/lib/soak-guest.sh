@@ -6,7 +6,8 @@
 # indented (so that it is not taken for this loop's own TAP) and one TAP
 # line per round with its counts and its time on the guest clock. The
 # number of rounds is in the .conf file next to it; the BDF comes last, as
-# for every test program.
+# for every test program. Each round is judged by tap-judge.sh, packed
+# beside it.
 set -euo pipefail
 
 BIN=vfio_pci_driver_igb_recovery_test
@@ -22,17 +23,20 @@ uptime_cs()
 
 main()
 {
-	local dir bdf=${!#} rounds=1 r pass fail skip start cs line rc failed=0
+	local dir bdf=${!#} rounds=1 r start cs line rc failed=0
 
 	dir=$(dirname "$0")
 	# shellcheck source=/dev/null
 	[ -f "$0.conf" ] && source "$0.conf"
+	# shellcheck source=tap-judge.sh
+	source "$dir/tap-judge.sh"
 	# The loop reads a pipe in this shell: process substitution would need
 	# /dev/fd, which the initramfs lacks.
 	shopt -s lastpipe
 	echo "1..$rounds"
 	for ((r = 1; r <= rounds; r++)); do
-		pass=0 fail=0 skip=0
+		tap_count_start
+		rc=
 		start=$(uptime_cs)
 		{
 			rc=0
@@ -42,20 +46,18 @@ main()
 			case $line in
 			"@@exit "*)
 				rc=${line#@@exit }
-				# A crash after the last result still fails the round.
-				[ "$rc" = 0 ] || [ "$rc" = 4 ] || fail=$((fail + 1))
 				line="exit status $rc"
 				;;
-			"ok "*"# SKIP"* | "ok "*"# skip"*) skip=$((skip + 1)) ;;
-			"ok "*) pass=$((pass + 1)) ;;
-			"not ok "*) fail=$((fail + 1)) ;;
+			*) tap_count_line "$line" ;;
 			esac
 			echo "    $line"
 		done
 		cs=$(($(uptime_cs) - start))
+		# A crash after the last result still fails the round.
+		tap_count_judge "$rc"
 		line=$(printf 'round %d: pass %d fail %d skip %d secs %d.%02d' \
-			"$r" "$pass" "$fail" "$skip" $((cs / 100)) $((cs % 100)))
-		if [ "$fail" -gt 0 ] || [ "$pass" = 0 ]; then
+			"$r" "$TJ_PASS" "$TJ_FAIL" "$TJ_SKIP" $((cs / 100)) $((cs % 100)))
+		if [ "$TJ_VERDICT" != PASS ]; then
 			echo "not ok $r $line"
 			failed=$((failed + 1))
 		else

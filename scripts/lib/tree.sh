@@ -39,17 +39,17 @@ emit_tests()
 # lib.mk of the kernel source the build uses.
 tree_test_programs()
 {
-	local dir=$1 skel ksrc out rc=0
+	local dir=$1 skel kdir out rc=0
 
 	if [ -f "$dir/../lib.mk" ]; then
 		out=$(emit_tests "$dir") || rc=$?
 	else
-		ksrc=$(kernel_source)
+		kdir=$(kernel_source)
 		skel=$(mktemp -d)
 		mkdir -p "$skel/tools/testing/selftests/vfio" "$skel/scripts"
-		cp "$ksrc/tools/testing/selftests/lib.mk" "$skel/tools/testing/selftests/"
+		cp "$kdir/tools/testing/selftests/lib.mk" "$skel/tools/testing/selftests/"
 		cp -r "$dir/Makefile" "$dir/lib" "$skel/tools/testing/selftests/vfio/"
-		cp "$ksrc"/scripts/*.include "$skel/scripts/" 2>/dev/null || :
+		cp "$kdir"/scripts/*.include "$skel/scripts/" 2>/dev/null || :
 		out=$(emit_tests "$skel/tools/testing/selftests/vfio") || rc=$?
 		rm -rf "$skel"
 	fi

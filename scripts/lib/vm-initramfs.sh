@@ -16,9 +16,9 @@ BASH_STATIC=${BASH_STATIC:-/bin/bash-static}
 # print its path.
 gen_init_cpio_tool()
 {
-	local ksrc=$1 src key tool
+	local kdir=$1 src key tool
 
-	src=$ksrc/usr/gen_init_cpio.c
+	src=$kdir/usr/gen_init_cpio.c
 	[ -f "$src" ] || die "$src missing: not a kernel source tree?"
 	key=$(md5sum <"$src" | cut -c1-12)
 	tool=$CACHE_DIR/tools/gen_init_cpio-$key
@@ -80,7 +80,7 @@ userland_spec()
 # with a warning: the guest then reports it as not run.
 pack_initramfs()
 {
-	local out=$1 init=$2 conf=$3 bin_dir=$4 script_dir=$5 ksrc tool spec
+	local out=$1 init=$2 conf=$3 bin_dir=$4 script_dir=$5 kdir tool spec
 	local name script
 
 	shift 5
@@ -89,8 +89,8 @@ pack_initramfs()
 	[ -x "$BASH_STATIC" ] || die "$BASH_STATIC missing; install bash-static"
 	require_static "$BUSYBOX"
 	require_static "$BASH_STATIC"
-	ksrc=$(kernel_source)
-	tool=$(gen_init_cpio_tool "$ksrc")
+	kdir=$(kernel_source)
+	tool=$(gen_init_cpio_tool "$kdir")
 
 	spec=$out.spec
 	{

@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 #
 # Reading the vmtest console: logging, TAP accounting and the summary.
-# Source it after common.sh. The guest's /init (vm/init) frames every test
+# Source it after common.sh and tap-judge.sh (which holds the rules by
+# which lines and binaries are judged). The guest's /init (vm/init) frames every test
 # binary with "@@VMTEST BEGIN name" and "@@VMTEST END name rc=N" lines;
 # between them is the binary's own kselftest TAP.
 #
@@ -11,7 +12,10 @@
 # Times are host times in microseconds since QEMU was started, taken as
 # each line arrives.
 
-declare -gA TAP_PLAN TAP_PASS TAP_FAIL TAP_SKIP TAP_NRES TAP_RC
+# shellcheck source=tap-judge.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap-judge.sh"
+
+declare -gA TAP_PLAN TAP_PASS TAP_FAIL TAP_SKIP TAP_XFAIL TAP_XPASS TAP_NRES TAP_RC
 declare -gA TAP_BEGIN_US TAP_END_US TAP_GUEST_BEGIN TAP_GUEST_END TAP_LAST_LINE
 TAP_TESTS=()
 TAP_PROBLEMS=()
@@ -103,25 +107,16 @@ tap_marker()
 	esac
 }
 
-# A result line of the running binary: count it and print it with its
-# position in the plan and its duration.
+# A result line of the running binary, classified by tap_classify: count
+# it and print it with its position in the plan and its duration.
 tap_result()
 {
-	local line=$1 notok=$2 num=$3 desc=$4 status start case_us tail_us name
+	local line=$1 status=$TJ_STATUS name=$TJ_NAME num=$TJ_NUM start case_us tail_us
+	local -n counts=TAP_${status^^}
+	local n=${counts["$TAP_CUR"]:-0}
 
-	if [[ "${desc^^}" == *"# SKIP"* ]]; then
-		status=skip
-		TAP_SKIP[$TAP_CUR]=$((${TAP_SKIP[$TAP_CUR]:-0} + 1))
-	elif [ -z "$notok" ] || [[ "${desc^^}" == *"# XFAIL"* ]]; then
-		status=pass
-		TAP_PASS[$TAP_CUR]=$((${TAP_PASS[$TAP_CUR]:-0} + 1))
-	else
-		status=fail
-		TAP_FAIL[$TAP_CUR]=$((${TAP_FAIL[$TAP_CUR]:-0} + 1))
-	fi
+	counts["$TAP_CUR"]=$((n + 1))
 	TAP_NRES[$TAP_CUR]=$((${TAP_NRES[$TAP_CUR]:-0} + 1))
-	name=${desc%%#*}
-	name=${name%"${name##*[![:space:]]}"}
 
 	start=${TAP_CASE_US:-$TAP_LAST_RESULT_US}
 	case_us=$((TAP_NOW_US - start))
@@ -139,15 +134,15 @@ tap_result()
 # A line between a binary's BEGIN and END markers.
 tap_binary_line()
 {
-	local line=$1 re_result='^(not )?ok[[:space:]]+([0-9]+)[[:space:]]*(.*)$'
-	local re_run='^#[[:space:]]+RUN[[:space:]]+([^[:space:]]+)'
+	local line=$1 re_run='^#[[:space:]]+RUN[[:space:]]+([^[:space:]]+)'
 	local re_verdict='^#[[:space:]]+(OK|FAIL|SKIP|XFAIL|XPASS)[[:space:]]'
 
 	TAP_LAST_LINE[$TAP_CUR]=$line
-	if [[ "$line" =~ ^1\.\.([0-9]+) ]]; then
-		TAP_PLAN[$TAP_CUR]=${BASH_REMATCH[1]}
-	elif [[ "$line" =~ $re_result ]]; then
-		tap_result "$line" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+	tap_classify "$line"
+	if [ "$TJ_KIND" = plan ]; then
+		TAP_PLAN[$TAP_CUR]=$TJ_PLAN
+	elif [ "$TJ_KIND" = result ]; then
+		tap_result "$line"
 		return
 	elif [[ "$line" =~ $re_run ]]; then
 		TAP_CASE=${BASH_REMATCH[1]}
@@ -223,61 +218,34 @@ tap_problem()
 	TAP_PROBLEMS+=("$*")
 }
 
-# Judge one binary; add its counts to the totals. Missing results are
-# counted as failures so that a crash never looks like fewer passes.
+# Judge one binary by the rules of tap-judge.sh; add its counts to the
+# totals and its problems and notes to the run's.
 tap_judge_binary()
 {
-	local name=$1 plan pass fail skip nres rc missing
+	local name=$1 plan started=0 rc p
 
 	plan=${TAP_PLAN[$name]:-}
-	pass=${TAP_PASS[$name]:-0}
-	fail=${TAP_FAIL[$name]:-0}
-	skip=${TAP_SKIP[$name]:-0}
-	nres=${TAP_NRES[$name]:-0}
 	rc=${TAP_RC[$name]:-}
+	[ -z "${TAP_BEGIN_US[$name]:-}" ] || started=1
+	tap_judge "$started" "$plan" "$rc" "${TAP_PASS[$name]:-0}" "${TAP_FAIL[$name]:-0}" \
+		"${TAP_SKIP[$name]:-0}" "${TAP_XFAIL[$name]:-0}" "${TAP_XPASS[$name]:-0}"
+	for p in "${TJ_PROBLEMS[@]}"; do
+		# The last line it printed says where it stopped.
+		[[ $p != "did not finish"* ]] || p="$p (last line: ${TAP_LAST_LINE[$name]:-none})"
+		tap_problem "$name: $p"
+	done
+	for p in "${TJ_NOTES[@]}"; do
+		[[ $p != "skipped as a whole"* ]] || p="$p: ${TAP_LAST_LINE[$name]:-no output}"
+		TAP_WARNINGS+=("$name: $p")
+	done
 
-	if [ -z "${TAP_BEGIN_US[$name]:-}" ]; then
-		tap_problem "$name: never started; counted as 1 failed"
-		fail=$((fail + 1))
-	elif [ -z "$rc" ]; then
-		tap_problem "$name: did not finish (last line: ${TAP_LAST_LINE[$name]:-none})"
-	fi
-	if [ -z "${TAP_BEGIN_US[$name]:-}" ]; then
-		: # already judged above
-	elif [ -z "$plan" ] && [ "$nres" = 0 ]; then
-		if [ "$rc" = 4 ]; then
-			# KSFT_SKIP from main(), e.g. no driver for the device.
-			TAP_WARNINGS+=("$name: skipped as a whole: ${TAP_LAST_LINE[$name]:-no output}")
-			skip=$((skip + 1))
-		else
-			tap_problem "$name: printed no TAP plan and no result (status ${rc:-none}); counted as 1 failed"
-			fail=$((fail + 1))
-		fi
-	elif [ -n "$plan" ] && [ "$plan" = 0 ] && [ "$nres" = 0 ]; then
-		TAP_WARNINGS+=("$name: planned no test (1..0)")
-		skip=$((skip + 1))
-	elif [ -n "$plan" ] && [ "$nres" -lt "$plan" ]; then
-		missing=$((plan - nres))
-		tap_problem "$name: only $nres of $plan planned cases reported; $missing counted as failed"
-		fail=$((fail + missing))
-	elif [ -n "$plan" ] && [ "$nres" -gt "$plan" ]; then
-		tap_problem "$name: $nres results for a plan of $plan"
-	elif [ -z "$plan" ]; then
-		tap_problem "$name: $nres results but no TAP plan"
-	fi
-	[ "${TAP_FAIL[$name]:-0}" = 0 ] ||
-		tap_problem "$name: ${TAP_FAIL[$name]} case(s) failed"
-	if [ -n "$rc" ] && [ "$rc" != 0 ] && [ "$rc" != 4 ] && [ "$fail" = 0 ]; then
-		tap_problem "$name: exited with status $rc although no case failed"
-	fi
-
-	TOTAL_PASS=$((TOTAL_PASS + pass))
-	TOTAL_FAIL=$((TOTAL_FAIL + fail))
-	TOTAL_SKIP=$((TOTAL_SKIP + skip))
-	printf '  %-*s %5s %5s %5s %5s %6s %9s\n' "$TAP_NAME_WIDTH" "$name" "${plan:--}" "$pass" \
-		"$fail" "$skip" "${rc:--}" "$(tap_binary_secs "$name")"
+	TOTAL_PASS=$((TOTAL_PASS + TJ_PASS))
+	TOTAL_FAIL=$((TOTAL_FAIL + TJ_FAIL))
+	TOTAL_SKIP=$((TOTAL_SKIP + TJ_SKIP))
+	printf '  %-*s %5s %5s %5s %5s %6s %9s\n' "$TAP_NAME_WIDTH" "$name" "${plan:--}" "$TJ_PASS" \
+		"$TJ_FAIL" "$TJ_SKIP" "${rc:--}" "$(tap_binary_secs "$name")"
 	printf 'binary\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "${plan:-}" \
-		"$pass" "$fail" "$skip" "${rc:-}" "$(tap_binary_secs "$name")" \
+		"$TJ_PASS" "$TJ_FAIL" "$TJ_SKIP" "${rc:-}" "$(tap_binary_secs "$name")" \
 		"$(tap_guest_secs "$name")" >>"$TAP_LOG_DIR/summary.tsv"
 }
 
@@ -312,7 +280,7 @@ tap_guest_secs()
 # one CI parses. Returns 1 when anything went wrong.
 tap_summary()
 {
-	local accel=$1 wall_us=$2 name boot=- p
+	local accel=$1 wall_us=$2 name boot=- p clock
 
 	TOTAL_PASS=0
 	TOTAL_FAIL=0
@@ -343,8 +311,9 @@ tap_summary()
 	if [ "$TAP_DONE" != 1 ] && [ "${#TAP_PROBLEMS[@]}" = 0 ]; then
 		tap_problem "the guest never reported DONE"
 	fi
+	clock=${TAP_CLOCK_DESC:-}
 	printf 'run\tboot_secs\t%s\nrun\twall_secs\t%s\nrun\taccel\t%s\nrun\tclock\t%s\n' \
-		"$boot" "$(fmt_secs "$wall_us")" "$accel" "${TAP_CLOCK_DESC%%[ :]*}" \
+		"$boot" "$(fmt_secs "$wall_us")" "$accel" "${clock%%[ :]*}" \
 		>>"$TAP_LOG_DIR/summary.tsv"
 	say "boot: ${boot} s (QEMU start to first test)   wall: $(fmt_secs "$wall_us") s   accel: $accel"
 	say "logs: $TAP_LOG_DIR/console.log (tests), kernel.log, timed.log, cases.tsv, summary.tsv"

@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 BTK=$PROJECT/scripts/build-test-kernel
 export VFIO_IGB_CACHE=$WORK/cache
-K=$WORK/ksrc
+K=$WORK/kdir
 mkdir -p "$K/tools/testing/selftests" "$K/scripts/kconfig"
 cat >"$K/Makefile" <<'MK'
 # A stand-in for a kernel tree's Makefile.
@@ -40,13 +40,13 @@ git -C "$K" -c user.name=test -c user.email=test@example.invalid commit -q -m ba
 
 key()
 {
-	KSRC=$K "$BTK" --print-key 2>/dev/null || echo "failed-$RANDOM"
+	KDIR=$K "$BTK" --print-key 2>/dev/null || echo "failed-$RANDOM"
 }
 
 k0=$(key)
 check_true "the key is printed" test -n "$k0"
 mkdir -p "$WORK/outer"
-printf 'all:\n\t@KSRC=%s %s --print-key\n' "$K" "$BTK" >"$WORK/outer/Makefile"
+printf 'all:\n\t@KDIR=%s %s --print-key\n' "$K" "$BTK" >"$WORK/outer/Makefile"
 k_make=$(make -s -C "$WORK/outer" 2>/dev/null) || true
 check_true "the key under a parent 'make -C' (MAKEFLAGS with w) is the same" test "$k_make" = "$k0"
 check_true "the key with MAKEFLAGS=w is the same" test "$(MAKEFLAGS=w key)" = "$k0"
@@ -55,21 +55,27 @@ k_edit=$(key)
 check_true "an uncommitted edit changes the key" test "$k_edit" != "$k0"
 git -C "$K" checkout -q Makefile
 check_true "undoing it gives the old key back" test "$(key)" = "$k0"
+run env -u KDIR KSRC="$K" "$BTK" --print-key
+check_true "KSRC=, the old name of KDIR, gives the same kernel" test "$(cat "$OUT")" = "$k0"
+check_true "... with exactly one line on stderr, the deprecation" \
+	test "$(cat "$ERR")" = "build-test-kernel: KSRC= is deprecated, use KDIR="
+run env KDIR=/nonexistent KSRC="$K" "$BTK" --print-key
+check_true "KSRC= still wins over KDIR=, as it did" test "$(cat "$OUT")" = "$k0"
 echo "new" >"$K/untracked.c"
 check_true "a new untracked file changes the key" test "$(key)" != "$k0"
 rm "$K/untracked.c"
 cp -a "$K" "$WORK/plain"
 rm -rf "$WORK/plain/.git"
-kp=$(KSRC=$WORK/plain "$BTK" --print-key 2>/dev/null) || true
+kp=$(KDIR=$WORK/plain "$BTK" --print-key 2>/dev/null) || true
 touch -d '2001-01-01' "$WORK/plain/scripts/kconfig/merge_config.sh"
 check_true "a tree without git: a changed file changes the key" \
-	test "$(KSRC=$WORK/plain "$BTK" --print-key 2>/dev/null)" != "$kp"
+	test "$(KDIR=$WORK/plain "$BTK" --print-key 2>/dev/null)" != "$kp"
 
-run env KSRC="$K" "$BTK"
+run env KDIR="$K" "$BTK"
 check_true "a build of the fake tree succeeds" test "$RC" = 0 -a -f "$VFIO_IGB_CACHE/kernel-$k0/bzImage"
 
 # SIGKILL in the middle of the build: the make must go too, and the lock.
-env KSRC="$K" FAKE_BUILD_SECS=60 "$BTK" --force >/dev/null 2>&1 &
+env KDIR="$K" FAKE_BUILD_SECS=60 "$BTK" --force >/dev/null 2>&1 &
 btk=$!
 for _ in $(seq 100); do
 	[ -s "$VFIO_IGB_CACHE/kernel-$k0/sleep.pid" ] && break

@@ -18,8 +18,8 @@ check_fails_with "bench --bogus fails in one line" \
 	"unknown option '--bogus'" "$S/bench" --bogus
 check_true "... before building anything" test ! -e "$BUILD_DIR"
 
-check_fails_with "KSRC=/x is reported as KSRC" "KSRC=/x is not a kernel source tree" \
-	env KSRC=/x "$S/build-test-kernel"
+check_fails_with "KDIR=/x is reported as KDIR" "KDIR=/x is not a kernel source tree" \
+	env KDIR=/x "$S/build-test-kernel"
 mkdir "$WORK/not-a-tree"
 check_fails_with "vmtest --tree on a non-tree: one line" \
 	"not-a-tree holds no tools/testing/selftests/vfio" \

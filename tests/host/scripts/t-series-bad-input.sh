@@ -168,7 +168,7 @@ bad_onto()
 		"$SERIES" onto --no-build --out "$WORK/onto2" "$k"
 	if [ "$state" != "$(git -C "$k" rev-parse HEAD; git -C "$k" status --porcelain; cat "$k/tools/testing/selftests/vfio/old_test.c")" ] ||
 		[ -e "$WORK/onto2" ]; then
-		not_ok "onto: the refused run changed KSRC or left a scratch tree"
+		not_ok "onto: the refused run changed KDIR or left a scratch tree"
 	fi
 }
 

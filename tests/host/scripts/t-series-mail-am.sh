@@ -23,10 +23,10 @@ usage()
 # put them in To:.
 expected_maintainers()
 {
-	local ksrc
+	local kdir
 
-	ksrc=$(bash -c 'source "$1"; kernel_source' _ "${SERIES%/series}/lib/common.sh")
-	(cd "$ksrc" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+	kdir=$(bash -c 'source "$1"; kernel_source' _ "${SERIES%/series}/lib/common.sh")
+	(cd "$kdir" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
 		--no-rolestats --m --nor --nol "${SERIES%/scripts/series}"/patches/000[1-9]*.patch)
 }
 
@@ -128,9 +128,9 @@ onto_fake_tree()
 	fi
 	after=$(git -C "$k" rev-parse HEAD; git -C "$k" branch --list; git -C "$k" status --porcelain)
 	if [ "$before" = "$after" ]; then
-		ok "onto: KSRC's HEAD, branches and uncommitted work untouched"
+		ok "onto: KDIR's HEAD, branches and uncommitted work untouched"
 	else
-		not_ok "onto: KSRC changed"
+		not_ok "onto: KDIR changed"
 	fi
 	# The vfio directory of each branch commit is the series repo's root.
 	got=$(for commit in $(git -C "$out" rev-list --reverse main..vfio-igb-series); do

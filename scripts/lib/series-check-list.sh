@@ -1,14 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
-# The per-commit checks of 'series check'. Each check_<name> function looks
-# at one commit, prepared by series-check.sh in $CHECK_RUN/<n>/:
+# The per-commit checks of 'series check': the list SERIES_CHECKS and one
+# check_<name> function per check. series-check-runner.sh derives the
+# table's columns, the help, the tool preflight and the dispatch from the
+# list; adding a check is one entry and one function.
+#
+# A check_<name> of a "commit" check looks at one commit, prepared by the
+# runner in $CHECK_RUN/<n>/:
 #   commit        the commit's hash
 #   src/          its files (the kernel layout: tools/testing/selftests/vfio)
 #   commit.patch  the commit as 'git format-patch' writes it
-# and leaves <name>.log (what it saw), <name>.count (how many findings) and
-# <name>.result: "ok", "fail", or "error" when it could not do its job
-# (a build that breaks, a tool that crashes).
+# and leaves <name>.log (what it saw), <name>.count (how many findings),
+# <name>.findings (one a line, shown for a failed cell) and <name>.result:
+# "ok", "fail", or "error" when it could not do its job (a build that
+# breaks, a tool that crashes); set_check_result writes count and result.
+# <name>.why, when there, says why a cell failed in one line.
 
 # The subject prefixes the series uses; the longest is tried first.
 SERIES_SUBJECT_PREFIXES=("selftests/vfio: igb: " "selftests/vfio: ")
@@ -16,12 +23,46 @@ SERIES_SUBJECT_PREFIXES=("selftests/vfio: igb: " "selftests/vfio: ")
 SERIES_MIN_BODY_WORDS=10
 MIRROR_PATH=tools/testing/selftests/vfio
 
+# The checks, in the order of the table's columns, one entry a check:
+#   name|runs|judged|tools|help
+# runs    "commit": check_<name> DIR for each commit, several at a time;
+#         "series": check_<name> TOTAL once, after those, for a check
+#         whose runs must not overlap (a VM each); the name of another
+#         check: that check's function leaves this one's result as well
+# judged  "self": the result the check leaves stands; "parent": a count
+#         above the parent commit's fails the cell, and so does any count
+#         at the tip of the series (the parent is built when it is not
+#         the previous row)
+# tools   commands that must be there before anything runs; a check
+#         with more to prepare (a file, a variable) has prepare_<name>
+# help    what it checks, for 'series check --help'
+# shellcheck disable=SC2034 # read by series-check-runner.sh
+SERIES_CHECKS=(
+	"gcc|commit|parent|make gcc|out-of-tree build (Kbuild-oot) of the commit with gcc; the cell counts warnings. It fails when the build breaks, when the commit has more warnings than its parent, or when the series tip has any"
+	"clang|commit|parent|make clang|the same with clang (LLVM=1)"
+	"sparse|gcc|parent|cgcc sparse|every compile command of the gcc build replayed through 'cgcc -no-compile'; counts sparse's findings in the mirror's files (not in kernel headers, not on the kselftest harness macros, whose functions are non-static by design); judged like the builds"
+	"checkpatch|commit|self|perl|the kernel's checkpatch.pl --strict --no-tree on the patch, minus the types in scripts/checkpatch.ignore"
+	"codespell|commit|self|codespell|the commit message and the lines the commit adds"
+	"hygiene|commit|self|git|subject prefix (${SERIES_SUBJECT_PREFIXES[*]}), Signed-off-by matching From, a body of at least $SERIES_MIN_BODY_WORDS words, no trailing whitespace, new test programs in the Makefile and .gitignore"
+	"conform|series|self|python3|unwaived datasheet-rule violations in QEMU's igb trace of the commit's driver test (see 'series conformance'; one VM run per commit, after the other checks). It fails when the commit has more than its parent, or the tip has any"
+)
+
 set_check_result()
 {
 	local dir=$1 name=$2 count=$3 result=$4
 
 	echo "$count" >"$dir/$name.count"
 	echo "$result" >"$dir/$name.result"
+}
+
+check_gcc()
+{
+	check_build "$1" gcc
+}
+
+check_clang()
+{
+	check_build "$1" clang
 }
 
 # Build the commit out of tree with gcc or clang ($2). Warnings are
@@ -120,6 +161,16 @@ checkpatch_ignore_list()
 {
 	sed -e 's/#.*//' "$PROJECT_ROOT/scripts/checkpatch.ignore" |
 		awk 'NF { printf "%s%s", sep, $1; sep = "," }'
+}
+
+prepare_checkpatch()
+{
+	CHECKPATCH=$KDIR/scripts/checkpatch.pl
+	[ -f "$CHECKPATCH" ] ||
+		die "$CHECKPATCH missing: set KDIR to a complete kernel source tree"
+	[ -f "$PROJECT_ROOT/scripts/checkpatch.ignore" ] ||
+		die "scripts/checkpatch.ignore missing: restore it (one checkpatch type a line)"
+	CHECKPATCH_IGNORE=$(checkpatch_ignore_list)
 }
 
 check_checkpatch()
@@ -256,16 +307,47 @@ check_hygiene()
 	fi
 }
 
-# Run check $2 on commit directory $1. Meant for a background job: any
-# failure inside leaves no .result, which the table shows as a crash.
-run_check_task()
+prepare_conform()
 {
-	local dir=$1 name=$2
+	need_cmd "${QEMU:-qemu-system-x86_64}"
+}
 
-	case $name in
-	gcc | clang) check_build "$dir" "$name" ;;
-	checkpatch) check_checkpatch "$dir" ;;
-	codespell) check_codespell "$dir" ;;
-	hygiene) check_hygiene "$dir" ;;
-	esac
+# The conform column: a traced VM run per commit, one after the other
+# (each VM takes both CPUs), once the builds are done. The parent of the
+# first commit is traced as well, for the comparison.
+check_conform()
+{
+	local total=$1 kernel n dir commit parent count parent_count pdir
+
+	kernel=$(conformance_kernel)
+	for ((n = 1; n <= total; n++)); do
+		dir=$CHECK_RUN/$n
+		commit=$(cat "$dir/commit")
+		info "check: conformance of #$n (VM run)"
+		conformance_run "$commit" "$dir/conformance" "$kernel"
+		cp "$dir/conformance/conformance.log" "$dir/conform.log" 2>/dev/null || true
+		if [ "$(conformance_cell "$dir/conformance")" = "err!" ]; then
+			set_check_result "$dir" conform 0 error
+			continue
+		fi
+		count=$(cat "$dir/conformance/conformance.count")
+		awk -F'\t' 'NR > 1 && $7 == "no" { print $1 "  " $2 "  " $6 "x, first: " $4 " " $5 }' \
+			"$dir/conformance/violations.tsv" >"$dir/conform.findings"
+		set_check_result "$dir" conform "$count" ok
+		parent=$(sgit rev-parse "$commit^")
+		if [ "$n" -gt 1 ] && [ "$(cat "$CHECK_RUN/$((n - 1))/commit")" = "$parent" ]; then
+			pdir=$CHECK_RUN/$((n - 1))/conformance
+		else
+			pdir=$CHECK_RUN/parent-$n/conformance
+			conformance_run "$parent" "$pdir" "$kernel"
+		fi
+		parent_count=$(cat "$pdir/conformance.count" 2>/dev/null || echo 0)
+		if [ "$n" = "$total" ] && [ "$commit" = "$(sgit rev-parse HEAD)" ] && [ "$count" -gt 0 ]; then
+			set_check_result "$dir" conform "$count" fail
+			echo "the tip of the series must have no unwaived violation" >"$dir/conform.why"
+		elif [ "$count" -gt "$parent_count" ]; then
+			set_check_result "$dir" conform "$count" fail
+			echo "$((count - parent_count)) violation(s) more than its parent" >"$dir/conform.why"
+		fi
+	done
 }

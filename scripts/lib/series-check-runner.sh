@@ -1,38 +1,77 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
-# 'series check': run the checks of series-checks.sh on every commit of a
-# range, a few at a time, and print one table of commits x checks.
+# 'series check': run the checks listed in series-check-list.sh on every
+# commit of a range, a few at a time, and print one table of commits x
+# checks. The columns, the help, the tool preflight and which function
+# runs when all come from the list SERIES_CHECKS.
 
-CHECK_NAMES=(gcc clang sparse checkpatch codespell hygiene conform)
+# The checks of this run (names, in list order), and each one's fields.
+CHECK_NAMES=()
+declare -gA CHECK_RUNS CHECK_JUDGED CHECK_TOOLS CHECK_HELP
+
+# Read SERIES_CHECKS into CHECK_NAMES and the CHECK_* fields; a malformed
+# entry is a bug in the list, said in one line.
+load_check_list()
+{
+	local entry name runs judged tools help
+
+	CHECK_NAMES=()
+	for entry in "${SERIES_CHECKS[@]}"; do
+		IFS='|' read -r name runs judged tools help <<<"$entry"
+		if ! [[ $name =~ ^[a-z][a-z0-9_]*$ ]] || [ -z "$help" ]; then
+			die "check: bad SERIES_CHECKS entry '$entry' (name|runs|judged|tools|help)"
+		fi
+		case $runs in
+		commit | series) declare -F "check_$name" >/dev/null ||
+			die "check: '$name' is listed but check_$name is not defined" ;;
+		*) [[ " ${CHECK_NAMES[*]} " == *" $runs "* ]] ||
+			die "check: '$name' is made by '$runs', which is not listed before it" ;;
+		esac
+		case $judged in
+		self | parent) ;;
+		*) die "check: '$name': judged must be self or parent, not '$judged'" ;;
+		esac
+		CHECK_NAMES+=("$name")
+		CHECK_RUNS[$name]=$runs
+		CHECK_JUDGED[$name]=$judged
+		CHECK_TOOLS[$name]=$tools
+		CHECK_HELP[$name]=$help
+	done
+}
+
+# Leave check $1 out of this run, with the checks made by it.
+drop_check()
+{
+	local name keep=()
+
+	for name in "${CHECK_NAMES[@]}"; do
+		[ "$name" = "$1" ] || [ "${CHECK_RUNS[$name]}" = "$1" ] || keep+=("$name")
+	done
+	CHECK_NAMES=("${keep[@]}")
+}
+
+# The checks of the list, one paragraph each, for the help.
+check_list_help()
+{
+	local name
+
+	for name in "${CHECK_NAMES[@]}"; do
+		fold -s -w 60 <<<"${CHECK_HELP[$name]}" |
+			awk -v n="$name" '{ sub(/ +$/, ""); printf "  %-12s %s\n", NR == 1 ? n : "", $0 }'
+	done
+}
 
 usage_check()
 {
+	load_check_list
 	cat <<USAGE
 Usage: series check [--jobs N] [--no-conformance] [RANGE]
 
 Check every commit of RANGE in the scratch repo (default: the whole series,
 $SERIES_BASE_TAG..HEAD; a single commit checks just that one):
 
-  gcc, clang   out-of-tree build (Kbuild-oot) of the commit; the cell counts
-               warnings. It fails when the build breaks, when the commit has
-               more warnings than its parent, or when the series tip has any.
-  sparse       every compile command of the gcc build replayed through
-               'cgcc -no-compile'; counts sparse's findings in the mirror's
-               files (not in kernel headers, not on the kselftest harness
-               macros, whose functions are non-static by design); judged
-               like the builds
-  checkpatch   the kernel's checkpatch.pl --strict --no-tree on the patch,
-               minus the types in scripts/checkpatch.ignore
-  codespell    the commit message and the lines the commit adds
-  hygiene      subject prefix (${SERIES_SUBJECT_PREFIXES[*]}),
-               Signed-off-by matching From, a body of at least
-               $SERIES_MIN_BODY_WORDS words, no trailing whitespace, new
-               test programs in the Makefile and .gitignore
-  conform      unwaived datasheet-rule violations in QEMU's igb trace of
-               the commit's driver test (see 'series conformance'; one VM
-               run per commit, after the other checks). It fails when the
-               commit has more than its parent, or the tip has any
+$(check_list_help)
 
 A cell is the number of findings; '!' marks a failure, 'err!' a build or a
 tool that broke (see its log). Exits non-zero if any cell failed.
@@ -45,20 +84,30 @@ Kernel source: KDIR, else Debian's linux-source-6.12 (see scripts/lib/common.sh)
 USAGE
 }
 
-# Everything the checks need must be there before anything runs: a missing
-# tool is one clear line, not a table of errors.
+# Everything the checks of this run need must be there before anything
+# runs: a missing tool is one clear line, not a table of errors.
 check_preflight()
 {
-	need_cmd make gcc clang cgcc sparse codespell perl git
-	KSRC=$(kernel_source) || exit 1
-	CHECKPATCH=$KSRC/scripts/checkpatch.pl
-	[ -f "$CHECKPATCH" ] ||
-		die "$CHECKPATCH missing: set KDIR to a complete kernel source tree"
-	[ -f "$PROJECT_ROOT/scripts/checkpatch.ignore" ] ||
-		die "scripts/checkpatch.ignore missing: restore it (one checkpatch type a line)"
-	# shellcheck disable=SC2034 # read by check_checkpatch
-	CHECKPATCH_IGNORE=$(checkpatch_ignore_list)
-	export KDIR=$KSRC
+	local name tools=()
+
+	for name in "${CHECK_NAMES[@]}"; do
+		# shellcheck disable=SC2206 # the field is a list of words
+		tools+=(${CHECK_TOOLS[$name]})
+	done
+	need_cmd git "${tools[@]}"
+	# Every build and the checkpatch check work against the kernel tree.
+	KDIR=$(kernel_source) || exit 1
+	export KDIR
+	for name in "${CHECK_NAMES[@]}"; do
+		! declare -F "prepare_$name" >/dev/null || "prepare_$name"
+	done
+}
+
+# Run check $2 on commit directory $1. Meant for a background job: any
+# failure inside leaves no .result, which the table shows as a crash.
+run_check_task()
+{
+	"check_$2" "$1"
 }
 
 # Lay out $CHECK_RUN/<n>/ for commit number n.
@@ -102,10 +151,11 @@ cell_field()
 	cat "$CHECK_RUN/$1/$2.$3" 2>/dev/null || echo "$4"
 }
 
-# The warning count of build $2 in the parent of commit number $1: from
-# the previous row when that is the parent, else from a build made now.
-# A parent that does not build counts as clean.
-parent_build_count()
+# The count of check $2 in the parent of commit number $1: from the
+# previous row when that is the parent, else from a run made now. A
+# parent on which the check cannot run (a build that breaks) counts as
+# clean.
+parent_count()
 {
 	local n=$1 name=$2 commit parent prev dir
 
@@ -120,8 +170,8 @@ parent_build_count()
 			mkdir -p "$dir"
 			echo "$parent" >"$dir/commit"
 			extract_commit "$parent" "$dir/src"
-			# sparse comes with the gcc build.
-			(set -euo pipefail; check_build "$dir" "${name/sparse/gcc}") || true
+			# A check made by another is made by running that one.
+			(set -euo pipefail; run_check_task "$dir" "$(check_maker "$name")") || true
 		fi
 	fi
 	# "fail" is a verdict on a build that worked: its count holds.
@@ -131,9 +181,19 @@ parent_build_count()
 	esac
 }
 
-# Turn a raw build result into pass/fail: no new warning in any commit and
-# none at all at the tip of the series.
-judge_build_cell()
+# The check whose function leaves check $1's result: itself, or the one
+# its "runs" field names.
+check_maker()
+{
+	case ${CHECK_RUNS[$1]} in
+	commit | series) echo "$1" ;;
+	*) echo "${CHECK_RUNS[$1]}" ;;
+	esac
+}
+
+# Turn the raw result of a check judged against the parent into pass/fail:
+# no new finding in any commit and none at all at the tip of the series.
+judge_against_parent()
 {
 	local n=$1 name=$2 is_tip=$3 count parent
 
@@ -145,10 +205,10 @@ judge_build_cell()
 		echo "the tip of the series must have none" >"$CHECK_RUN/$n/$name.why"
 		return 0
 	fi
-	parent=$(parent_build_count "$n" "$name")
+	parent=$(parent_count "$n" "$name")
 	if [ "$count" -gt "$parent" ]; then
 		echo fail >"$CHECK_RUN/$n/$name.result"
-		echo "$((count - parent)) warning(s) more than its parent" >"$CHECK_RUN/$n/$name.why"
+		echo "$((count - parent)) finding(s) more than its parent" >"$CHECK_RUN/$n/$name.why"
 	fi
 }
 
@@ -183,46 +243,6 @@ print_check_table()
 		done
 		subject=$(subject_of "$(cat "$CHECK_RUN/$n/commit")")
 		printf '  %.52s\n' "$subject"
-	done
-}
-
-# The conform column: a traced VM run per commit, one after the other
-# (each VM takes both CPUs), once the builds are done. The parent of the
-# first commit is traced as well, for the comparison.
-check_conformance()
-{
-	local total=$1 kernel n dir commit parent count parent_count pdir
-
-	kernel=$(conformance_kernel)
-	for ((n = 1; n <= total; n++)); do
-		dir=$CHECK_RUN/$n
-		commit=$(cat "$dir/commit")
-		info "check: conformance of #$n (VM run)"
-		conformance_run "$commit" "$dir/conformance" "$kernel"
-		cp "$dir/conformance/conformance.log" "$dir/conform.log" 2>/dev/null || true
-		if [ "$(conformance_cell "$dir/conformance")" = "err!" ]; then
-			set_check_result "$dir" conform 0 error
-			continue
-		fi
-		count=$(cat "$dir/conformance/conformance.count")
-		awk -F'\t' 'NR > 1 && $7 == "no" { print $1 "  " $2 "  " $6 "x, first: " $4 " " $5 }' \
-			"$dir/conformance/violations.tsv" >"$dir/conform.findings"
-		set_check_result "$dir" conform "$count" ok
-		parent=$(sgit rev-parse "$commit^")
-		if [ "$n" -gt 1 ] && [ "$(cat "$CHECK_RUN/$((n - 1))/commit")" = "$parent" ]; then
-			pdir=$CHECK_RUN/$((n - 1))/conformance
-		else
-			pdir=$CHECK_RUN/parent-$n/conformance
-			conformance_run "$parent" "$pdir" "$kernel"
-		fi
-		parent_count=$(cat "$pdir/conformance.count" 2>/dev/null || echo 0)
-		if [ "$n" = "$total" ] && [ "$commit" = "$(sgit rev-parse HEAD)" ] && [ "$count" -gt 0 ]; then
-			set_check_result "$dir" conform "$count" fail
-			echo "the tip of the series must have no unwaived violation" >"$dir/conform.why"
-		elif [ "$count" -gt "$parent_count" ]; then
-			set_check_result "$dir" conform "$count" fail
-			echo "$((count - parent_count)) violation(s) more than its parent" >"$dir/conform.why"
-		fi
 	done
 }
 
@@ -281,16 +301,9 @@ series_check()
 		info "check: no commits in ${range:-$SERIES_BASE_TAG..HEAD} (empty series): nothing to check"
 		return 0
 	fi
+	load_check_list
+	[ "$conform" = 1 ] || drop_check conform
 	check_preflight
-	if [ "$conform" = 1 ]; then
-		need_cmd "${QEMU:-qemu-system-x86_64}" python3
-	else
-		local -a names=()
-		for name in "${CHECK_NAMES[@]}"; do
-			[ "$name" = conform ] || names+=("$name")
-		done
-		CHECK_NAMES=("${names[@]}")
-	fi
 	start=$(now)
 	CHECK_RUN=$SERIES_OUT/check-$(basename "$SCRATCH")
 	rm -rf "$CHECK_RUN"
@@ -298,13 +311,12 @@ series_check()
 	total=${#commits[@]}
 	for ((n = 1; n <= total; n++)); do
 		prepare_commit_dir "$n" "${commits[n - 1]}"
-		# sparse runs as part of the gcc build.
-		for name in gcc clang; do
-			tasks+=("$CHECK_RUN/$n $name")
-		done
 	done
-	for ((n = 1; n <= total; n++)); do
-		for name in checkpatch codespell hygiene; do
+	# Check by check, so that the first task (the first commit's build)
+	# runs alone and the builds start before the quick checks.
+	for name in "${CHECK_NAMES[@]}"; do
+		[ "${CHECK_RUNS[$name]}" = commit ] || continue
+		for ((n = 1; n <= total; n++)); do
 			tasks+=("$CHECK_RUN/$n $name")
 		done
 	done
@@ -313,11 +325,13 @@ series_check()
 	tip=0
 	for ((n = 1; n <= total; n++)); do
 		[ "$n" = "$total" ] && [ "${commits[n - 1]}" = "$(sgit rev-parse HEAD)" ] && tip=1
-		for name in gcc clang sparse; do
-			judge_build_cell "$n" "$name" "$tip"
+		for name in "${CHECK_NAMES[@]}"; do
+			[ "${CHECK_JUDGED[$name]}" = self ] || judge_against_parent "$n" "$name" "$tip"
 		done
 	done
-	[ "$conform" = 0 ] || check_conformance "$total"
+	for name in "${CHECK_NAMES[@]}"; do
+		[ "${CHECK_RUNS[$name]}" != series ] || "check_$name" "$total"
+	done
 	print_check_table "$total"
 	failed=$(report_failed_cells "$total")
 	if [ "$failed" -gt 0 ]; then
