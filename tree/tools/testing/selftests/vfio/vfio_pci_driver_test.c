@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/sizes.h>
 
 #include <libvfio.h>
@@ -25,9 +26,9 @@
 #include "vfio_harness.h"
 
 /*
- * Fixture set-up counts against a test's timer, and under TCG pinning and
- * unpinning the 1 GiB buffer alone takes several seconds, so the harness
- * default of 30 s leaves too little margin for an emulated device.
+ * A driver init may wait for a link to come up (the igb's up to 3 s),
+ * init_remove runs eleven of them, and an emulated device under TCG is
+ * slow: the harness default of 30 s leaves too little margin.
  */
 #define DRIVER_TEST_TIMEOUT	90
 #define MEMCPY_STORM_TIMEOUT	120
@@ -38,7 +39,15 @@
 /* Bytes the storm test would like to move; the driver's queue caps it. */
 #define MEMCPY_STORM_BYTES	((u64)250 * SZ_1G)
 
-#define MEMCPY_REGION_SIZE	SZ_1G
+/*
+ * The copy region holds src and dst side by side, each four times the
+ * driver's largest single copy, so that vfio_pci_driver_memcpy() has to
+ * split them: 8 KiB in all for the igb's 1 KiB copies. A driver that takes
+ * copies of hundreds of megabytes or more (dsa, ioat on real hardware) is
+ * capped at this, the size the region had for every driver before it was
+ * sized from the driver: src and dst are then half of it each.
+ */
+#define MEMCPY_REGION_MAX	SZ_1G
 
 #define NR_MIX_ROUNDS		10
 #define NR_INIT_REMOVE_CYCLES	10
@@ -76,60 +85,28 @@ static const char *device_bdf;
 } while (0)
 
 /*
- * The 1 GiB copy buffer is allocated and faulted in once, in main(), before
- * the harness forks a child per test; each fixture only maps it for DMA.
- * Faulting a gigabyte in afresh for every one of the 35 cases would take
- * most of the run under emulation. Huge pages make pinning cheaper still and
- * are used when enough are reserved. The memory is shared rather than
- * private so that no fork while it is pinned can leave the CPU and the
- * device with different copies of a page.
- */
-static void *memcpy_backing;
-
-static void *memcpy_backing_create(u64 size)
-{
-	const int prot = PROT_READ | PROT_WRITE;
-	const int flags = MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE;
-	void *vaddr;
-
-	vaddr = mmap(NULL, size, prot, flags | MAP_HUGETLB, -1, 0);
-	if (vaddr == MAP_FAILED)
-		vaddr = mmap(NULL, size, prot, flags, -1, 0);
-	VFIO_ASSERT_NE(vaddr, MAP_FAILED, "mmap of %llu bytes",
-		       (unsigned long long)size);
-	return vaddr;
-}
-
-/*
- * Map @size bytes at an IOVA from @allocator: @backing when given, else
- * fresh memory (no MAP_POPULATE: pinning for DMA faults every page in).
+ * Fresh memory of @size bytes (a power of two, as the allocator wants),
+ * mapped at an IOVA from @allocator. It is shared rather than private so
+ * that no fork while it is pinned can leave the CPU and the device with
+ * different copies of a page; pinning for DMA faults every page in.
  */
 static void dma_region_create(struct iommu *iommu,
 			      struct iova_allocator *allocator,
-			      struct dma_region *region, u64 size,
-			      void *backing)
+			      struct dma_region *region, u64 size)
 {
-	void *vaddr = backing;
-
-	if (!vaddr) {
-		vaddr = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	region->vaddr = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		VFIO_ASSERT_NE(vaddr, MAP_FAILED, "mmap of %llu bytes",
-			       (unsigned long long)size);
-	}
-
-	region->vaddr = vaddr;
+	VFIO_ASSERT_NE(region->vaddr, MAP_FAILED, "mmap of %llu bytes",
+		       (unsigned long long)size);
 	region->size = size;
 	region->iova = iova_allocator_alloc(allocator, size);
 	iommu_map(iommu, region);
 }
 
-static void dma_region_destroy(struct iommu *iommu, struct dma_region *region,
-			       bool owned)
+static void dma_region_destroy(struct iommu *iommu, struct dma_region *region)
 {
 	iommu_unmap(iommu, region);
-	if (owned)
-		VFIO_ASSERT_EQ(munmap(region->vaddr, region->size), 0);
+	VFIO_ASSERT_EQ(munmap(region->vaddr, region->size), 0);
 }
 
 FIXTURE(vfio_pci_driver_test) {
@@ -167,6 +144,16 @@ FIXTURE_VARIANT_ADD_ALL_IOMMU_MODES();
 
 #undef FIXTURE_VARIANT_ADD_IOMMU_MODE
 
+/*
+ * Bytes of the copy region for copies of @size: src and dst side by side,
+ * rounded up to a power of two (the IOVA allocator takes only those) of at
+ * least a page (the IOMMU maps whole pages).
+ */
+static u64 memcpy_region_size(u64 size)
+{
+	return roundup_pow_of_two(max_t(u64, 2 * size, getpagesize()));
+}
+
 FIXTURE_SETUP(vfio_pci_driver_test)
 {
 	struct vfio_pci_driver *driver;
@@ -177,25 +164,23 @@ FIXTURE_SETUP(vfio_pci_driver_test)
 	driver = &self->device->driver;
 
 	dma_region_create(self->iommu, self->iova_allocator,
-			  &self->memcpy_region, MEMCPY_REGION_SIZE, memcpy_backing);
-	dma_region_create(self->iommu, self->iova_allocator,
-			  &driver->region, SZ_2M, NULL);
+			  &driver->region, SZ_2M);
 
 	/*
 	 * Reserved from the allocator but never mapped: it cannot alias
-	 * either region above, so any DMA to or from it must fault.
+	 * either region, so any DMA to or from it must fault. Being an
+	 * allocation only, its size costs nothing.
 	 */
 	self->unmapped_iova = iova_allocator_alloc(self->iova_allocator, SZ_1G);
 
 	vfio_pci_driver_init(self->device);
 	self->msi_fd = self->device->msi_eventfds[driver->msi];
 
-	/*
-	 * Several max-sized chunks make vfio_pci_driver_memcpy() split the
-	 * copy, but src and dst must still fit side by side in the region.
-	 */
-	self->size = min(4 * driver->max_memcpy_size,
-			 self->memcpy_region.size / 2);
+	/* Only now is the driver's largest copy known. */
+	self->size = min_t(u64, 4 * driver->max_memcpy_size,
+			   MEMCPY_REGION_MAX / 2);
+	dma_region_create(self->iommu, self->iova_allocator,
+			  &self->memcpy_region, memcpy_region_size(self->size));
 	self->src = self->memcpy_region.vaddr;
 	self->dst = self->src + self->size;
 	self->src_iova = to_iova(self->device, self->src);
@@ -207,8 +192,8 @@ FIXTURE_TEARDOWN(vfio_pci_driver_test)
 	struct vfio_pci_driver *driver = &self->device->driver;
 
 	vfio_pci_driver_remove(self->device);
-	dma_region_destroy(self->iommu, &driver->region, true);
-	dma_region_destroy(self->iommu, &self->memcpy_region, false);
+	dma_region_destroy(self->iommu, &self->memcpy_region);
+	dma_region_destroy(self->iommu, &driver->region);
 	vfio_pci_device_cleanup(self->device);
 	iova_allocator_cleanup(self->iova_allocator);
 	iommu_cleanup(self->iommu);
@@ -432,6 +417,5 @@ int main(int argc, char *argv[])
 		break;
 	}
 
-	memcpy_backing = memcpy_backing_create(MEMCPY_REGION_SIZE);
 	return test_harness_run(argc, argv);
 }
