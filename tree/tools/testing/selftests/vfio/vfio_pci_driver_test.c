@@ -330,19 +330,31 @@ static int probe_driver_in_mode(const char *bdf, const char *mode)
 	return -1;
 }
 
-int main(int argc, char *argv[])
+/*
+ * Whether a driver claims the device does not depend on the IOMMU mode, so
+ * the first mode that opens the device answers, as probe_driver_in_mode()
+ * does; -1 when none opens it. The default mode is tried first, then those
+ * of this test's variants, which FIXTURE_VARIANT_ADD_ALL_IOMMU_MODES() took
+ * from the library (a variant is named after its mode, see above): the
+ * probe knows no mode that the tests do not run in.
+ */
+static int probe_driver(const char *bdf)
 {
-	/* Default first; the others for kernels built without iommufd. */
-	static const char * const probe_modes[] = {
-		MODE_IOMMUFD,
-		MODE_VFIO_TYPE1V2_IOMMU,
-		MODE_VFIO_TYPE1_IOMMU,
-		MODE_IOMMUFD_COMPAT_TYPE1V2,
-		MODE_IOMMUFD_COMPAT_TYPE1,
-	};
-	size_t i;
+	struct __fixture_variant_metadata *v;
+	struct __fixture_metadata *f;
 	int ret;
 
+	ret = probe_driver_in_mode(bdf, default_iommu_mode);
+	f = vfio_harness_fixture("vfio_pci_driver_test");
+	for (v = f ? f->variant : NULL; v && ret < 0; v = v->next) {
+		if (strcmp(v->name, default_iommu_mode))
+			ret = probe_driver_in_mode(bdf, v->name);
+	}
+	return ret;
+}
+
+int main(int argc, char *argv[])
+{
 	device_bdf = vfio_selftests_get_bdf(&argc, argv);
 	vfio_selftests_check_filters(argc, argv);
 
@@ -352,20 +364,14 @@ int main(int argc, char *argv[])
 	 * claims it is decided by the drivers' own probe() on the opened
 	 * device, not by a table of IDs kept here that could drift from
 	 * them. Opening needs a working IOMMU mode and the default one,
-	 * iommufd, is absent from some distribution kernels, so the modes are
-	 * tried in turn. When none works the tests run anyway and report why.
+	 * iommufd, is absent from some distribution kernels, hence the
+	 * search. When no mode works the tests run anyway and report why.
 	 */
-	for (i = 0; i < ARRAY_SIZE(probe_modes); i++) {
-		ret = probe_driver_in_mode(device_bdf, probe_modes[i]);
-		if (ret < 0)
-			continue;
-		if (ret == 0) {
-			printf("No driver found for device %s (vendor:device %04lx:%04lx)\n",
-			       device_bdf, read_pci_id(device_bdf, "vendor"),
-			       read_pci_id(device_bdf, "device"));
-			return KSFT_SKIP;
-		}
-		break;
+	if (!probe_driver(device_bdf)) {
+		printf("No driver found for device %s (vendor:device %04lx:%04lx)\n",
+		       device_bdf, read_pci_id(device_bdf, "vendor"),
+		       read_pci_id(device_bdf, "device"));
+		return KSFT_SKIP;
 	}
 
 	return test_harness_run(argc, argv);
