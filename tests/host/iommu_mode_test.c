@@ -52,6 +52,87 @@ TEST(mode_names_match_the_variant_names)
 	ASSERT_STREQ("iommufd", MODE_IOMMUFD);
 }
 
+/*
+ * FIXTURE_VARIANT_ADD_ALL_IOMMU_MODES() is the mode list tests take from
+ * the library (vfio_pci_driver_test also probes the device in the modes of
+ * its variants); the library's own table must be the same list.
+ */
+FIXTURE(all_modes) {
+};
+
+FIXTURE_VARIANT(all_modes) {
+	const char *iommu_mode;
+};
+
+#define FIXTURE_VARIANT_ADD_IOMMU_MODE(_mode, ...)			\
+FIXTURE_VARIANT_ADD(all_modes, _mode)\
+{									\
+	.iommu_mode = #_mode,						\
+}
+
+FIXTURE_VARIANT_ADD_ALL_IOMMU_MODES();
+
+#undef FIXTURE_VARIANT_ADD_IOMMU_MODE
+
+FIXTURE_SETUP(all_modes)
+{
+}
+
+FIXTURE_TEARDOWN(all_modes)
+{
+}
+
+TEST_F(all_modes, variant_is_a_library_mode)
+{
+	const struct iommu_mode *mode = iommu_mode_lookup(variant->iommu_mode);
+
+	ASSERT_NE(NULL, mode) {
+		TH_LOG("variant mode \"%s\" unknown to the library",
+		       variant->iommu_mode);
+	}
+	ASSERT_STREQ(variant->iommu_mode, mode->name);
+}
+
+static void init_bogus(void *arg)
+{
+	iommu_init(arg);
+	fprintf(stderr, "iommu_init() returned\n");
+}
+
+/* The variants' modes, in order, as iommu_init() lists the valid ones. */
+static void variant_mode_list(char *buf, size_t len)
+{
+	struct __fixture_variant_metadata *v;
+	struct __fixture_metadata *f;
+
+	buf[0] = 0;
+	for (f = __fixture_list; f; f = f->next) {
+		if (strcmp(f->name, "all_modes"))
+			continue;
+		for (v = f->variant; v; v = v->next) {
+			if (buf[0])
+				strncat(buf, ", ", len - strlen(buf) - 1);
+			strncat(buf, v->name, len - strlen(buf) - 1);
+		}
+	}
+}
+
+TEST(library_table_lists_exactly_the_variant_modes)
+{
+	struct child_result res;
+	char want[256], *got;
+
+	variant_mode_list(want, sizeof(want));
+	ASSERT_CHILD_EXIT(&res, KSFT_FAIL, init_bogus, "bogus");
+	got = strstr(res.err, "valid modes: ");
+	ASSERT_NE(NULL, got) {
+		TH_LOG("no list of valid modes in:\n%s", res.err);
+	}
+	got += strlen("valid modes: ");
+	got[strcspn(got, "\n")] = 0;
+	ASSERT_STREQ(want, got);
+}
+
 TEST(default_mode_is_native_iommufd)
 {
 	ASSERT_NE(NULL, default_iommu_mode);
@@ -79,12 +160,6 @@ TEST(lookup_rejects_unknown_names)
 			TH_LOG("found a mode for \"%s\"", unknown[i]);
 		EXPECT_EQ(NULL, iommu_mode_lookup(unknown[i]));
 	}
-}
-
-static void init_bogus(void *arg)
-{
-	iommu_init(arg);
-	fprintf(stderr, "iommu_init() returned\n");
 }
 
 TEST(init_with_unknown_mode_fails_naming_it)

@@ -21,6 +21,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The fixture registered as @name, or NULL; its ->variant list holds the
+ * variants in the order they were added.
+ */
+static inline struct __fixture_metadata *vfio_harness_fixture(const char *name)
+{
+	struct __fixture_metadata *f;
+
+	for (f = __fixture_list; f; f = f->next) {
+		if (!strcmp(f->name, name))
+			return f;
+	}
+	return NULL;
+}
+
 static inline bool vfio_harness_has_name(char kind, const char *name)
 {
 	struct __fixture_variant_metadata *v;

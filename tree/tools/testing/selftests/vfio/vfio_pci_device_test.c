@@ -9,7 +9,6 @@
  * iommufd's container emulation, or the cdev bound to an iommufd).
  */
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +25,10 @@
 
 #include "vfio_harness.h"
 
+#include "vfio_test_helpers.h"
+
 /* Enough to cover a typical MSI-X table without a long run under TCG. */
 #define MAX_VECTORS_TESTED	16
-
-/* Longest wait for an interrupt before calling it lost. */
-#define MSI_WAIT_MS		10000
 
 static const char *device_bdf;
 
@@ -172,21 +170,18 @@ TEST_F(vfio_pci_device_test, reset)
 static void check_vector(struct __test_metadata *_metadata,
 			 struct vfio_pci_device *device, u32 index, u32 v)
 {
-	struct pollfd pfd = { .events = POLLIN };
-	u64 count = 0;
+	u64 count;
+	int fd;
 
 	vfio_pci_irq_enable(device, index, v, 1);
-	pfd.fd = device->msi_eventfds[v];
-	ASSERT_LE(0, pfd.fd);
+	fd = device->msi_eventfds[v];
+	ASSERT_LE(0, fd);
 
 	vfio_pci_irq_trigger(device, index, v);
-	ASSERT_EQ(1, poll(&pfd, 1, MSI_WAIT_MS)) {
-		TH_LOG("vector %u: no signal within %d ms", v, MSI_WAIT_MS);
-	}
-	ASSERT_EQ(sizeof(count), read(pfd.fd, &count, sizeof(count)));
+	count = msi_count(fd, MSI_WAIT_MS);
 	ASSERT_EQ((u64)1, count) {
-		TH_LOG("vector %u signalled %llu times", v,
-		       (unsigned long long)count);
+		TH_LOG("vector %u: %llu signals within %d ms, not one", v,
+		       (unsigned long long)count, MSI_WAIT_MS);
 	}
 
 	vfio_pci_irq_disable(device, index);
