@@ -14,13 +14,14 @@
  * the suite. A measurement: the only assertions are those without which
  * the numbers would mean nothing (the copy must have copied).
  */
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/sizes.h>
 
 #include <libvfio.h>
@@ -28,10 +29,10 @@
 #include "../kselftest_harness.h"
 
 #include "vfio_harness.h"
+#include "vfio_test_helpers.h"
 
 #define BUDGET_REPS		3
 #define BUDGET_TIMEOUT		600
-#define BUDGET_MSI_WAIT_MS	10000
 
 static const char *device_bdf;
 
@@ -73,32 +74,10 @@ static void budget_step(struct budget_clock *clock, const char *mode, int rep,
 	budget_clock_read(clock);
 }
 
-static void budget_region_map(struct iommu *iommu,
-			      struct iova_allocator *allocator,
-			      struct dma_region *region, u64 size)
+/* As vfio_pci_driver_test sizes its copy region for copies of @size. */
+static u64 budget_region_size(u64 size)
 {
-	region->vaddr = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	VFIO_ASSERT_NE(region->vaddr, MAP_FAILED);
-	region->size = size;
-	region->iova = iova_allocator_alloc(allocator, size);
-	iommu_map(iommu, region);
-}
-
-static void budget_region_unmap(struct iommu *iommu, struct dma_region *region)
-{
-	iommu_unmap(iommu, region);
-	VFIO_ASSERT_EQ(munmap(region->vaddr, region->size), 0);
-}
-
-static bool budget_msi_arrived(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	u64 count;
-
-	if (poll(&pfd, 1, BUDGET_MSI_WAIT_MS) != 1)
-		return false;
-	return read(fd, &count, sizeof(count)) == sizeof(count);
+	return roundup_pow_of_two(max_t(u64, 2 * size, getpagesize()));
 }
 
 FIXTURE(vfio_pci_driver_budget) {
@@ -156,14 +135,15 @@ TEST_F_TIMEOUT(vfio_pci_driver_budget, fixture_steps, BUDGET_TIMEOUT)
 		ASSERT_NE(NULL, driver->ops);
 		budget_step(clock, mode, rep, "open");
 
-		budget_region_map(iommu, allocator, &driver->region, SZ_2M);
+		dma_region_create(iommu, allocator, &driver->region, SZ_2M);
 		budget_step(clock, mode, rep, "map");
 
 		vfio_pci_driver_init(device);
 		budget_step(clock, mode, rep, "init");
 
-		size = 4 * driver->max_memcpy_size;
-		budget_region_map(iommu, allocator, &copy, 2 * size);
+		size = min_t(u64, 4 * driver->max_memcpy_size, SZ_512M);
+		dma_region_create(iommu, allocator, &copy,
+				  budget_region_size(size));
 		unmapped = iova_allocator_alloc(allocator, SZ_1G);
 		budget_step(clock, mode, rep, "map");
 
@@ -179,7 +159,8 @@ TEST_F_TIMEOUT(vfio_pci_driver_budget, fixture_steps, BUDGET_TIMEOUT)
 		budget_step(clock, mode, rep, "fault");
 
 		vfio_pci_driver_send_msi(device);
-		ASSERT_TRUE(budget_msi_arrived(device->msi_eventfds[driver->msi]));
+		ASSERT_EQ(1, msi_count(device->msi_eventfds[driver->msi],
+				       MSI_WAIT_MS));
 		budget_step(clock, mode, rep, "msi");
 
 		if (rep == 0) {
@@ -195,8 +176,8 @@ TEST_F_TIMEOUT(vfio_pci_driver_budget, fixture_steps, BUDGET_TIMEOUT)
 		vfio_pci_driver_remove(device);
 		budget_step(clock, mode, rep, "remove");
 
-		budget_region_unmap(iommu, &copy);
-		budget_region_unmap(iommu, &driver->region);
+		dma_region_destroy(iommu, &copy);
+		dma_region_destroy(iommu, &driver->region);
 		budget_step(clock, mode, rep, "unmap");
 
 		vfio_pci_device_cleanup(device);
