@@ -30,13 +30,13 @@ side_by_side()
 	shift 3
 	kernel=$(KDIR=$ktree "$HERE/build-test-kernel" --tree "$ktree" 2>"$dir/side-kernel.log" | tail -n 1) ||
 		die "no test kernel from $ktree; see $dir/side-kernel.log"
-	# The clock the kernel tree's suite needs (see vmtest --clock) is
-	# the one both get: one VM configuration for the two.
+	# The clock and memory the kernel tree's suite needs (see vmtest
+	# --clock and --memory) are the ones both get: one VM configuration.
 	for round in $(seq 1 "$SIDE_ROUNDS"); do
 		side_run "A$round: $ktree's own suite" "$dir/side-A$round" \
-			--tree "$ktree" --kernel "$kernel" --clock=real "$@"
+			--tree "$ktree" --kernel "$kernel" --clock=real -m 3G "$@"
 		side_run "B$round: the mirror's series tip" "$dir/side-B$round" \
-			--tree "$mirror" --kernel "$kernel" --clock=real "$@"
+			--tree "$mirror" --kernel "$kernel" --clock=real -m 3G "$@"
 	done
 	side_table "$dir" "$kernel"
 }

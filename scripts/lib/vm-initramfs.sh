@@ -74,7 +74,7 @@ userland_spec()
 }
 
 # pack_initramfs OUT INIT CONF BIN_DIR SCRIPT_DIR TEST...
-# Writes a gzip'ed newc cpio to OUT with INIT as /init, CONF as
+# Writes a newc cpio to OUT with INIT as /init, CONF as
 # /vmtest.conf, each TEST found in BIN_DIR under /vfio and the *.sh of
 # SCRIPT_DIR under /vfio/scripts. A TEST missing from BIN_DIR is left out
 # with a warning: the guest then reports it as not run.
@@ -84,7 +84,7 @@ pack_initramfs()
 	local name script
 
 	shift 5
-	need_cmd gzip readelf
+	need_cmd readelf
 	[ -x "$BUSYBOX" ] || die "$BUSYBOX missing; install busybox-static"
 	[ -x "$BASH_STATIC" ] || die "$BASH_STATIC missing; install bash-static"
 	require_static "$BUSYBOX"
@@ -112,7 +112,9 @@ pack_initramfs()
 			echo "file /vfio/scripts/$(basename "$script") $(spec_path "$script") 755 0 0"
 		done
 	} >"$spec"
-	"$tool" "$spec" | gzip -n -6 >"$out.tmp" ||
+	# Not compressed: the guest copies 10 MB faster than it inflates
+	# 2.6 MB under emulation (about half a second of boot).
+	"$tool" "$spec" >"$out.tmp" ||
 		die "packing the initramfs failed (spec: $spec)"
 	mv "$out.tmp" "$out"
 }

@@ -9,7 +9,9 @@
 # is written to a FIFO that the caller reads line by line.
 
 QEMU=${QEMU:-qemu-system-x86_64}
-VM_MEM=${VM_MEM:-3G}
+# Empty: the caller chooses per suite (see vmtest); qemu_cmdline falls
+# back to 1G, which also serves the KVM probe.
+VM_MEM=${VM_MEM:-}
 # One vCPU by default. With two, under TCG and the split irqchip, the
 # second vCPU now and then misses its wake-up while idle ("rcu_sched kthread
 # timer wakeup didn't happen ... Possible timer handling issue on cpu=1" in
@@ -27,20 +29,42 @@ QEMU_CLOCK=real
 QEMU_EXTRA=()
 QEMU_CONSOLE=stdio
 
-# The options of a guest clock. "virtual" is TCG's instruction counter
-# with the clock no longer tied to the host's while the guest idles:
-# shift=auto keeps guest time near host time while the vCPU computes, and
-# sleep=off lets it jump straight to the next timer when the vCPU has
-# nothing to do, so a usleep() in the guest costs next to no host time.
-# The guest still sees a monotonic clock and its timers fire in order;
-# only their distance in host time shrinks. KVM has no such mode.
+# The options of a guest clock. "virtual" is TCG's instruction counter:
+# guest time is 4 ns per instruction executed (shift=2), whatever the
+# host does, and with sleep=off it jumps straight to the next timer when
+# the vCPU has nothing to do, so a usleep() in the guest costs next to no
+# host time. The guest still sees a monotonic clock and its timers fire in
+# order; only their distance in host time shrinks. A fixed shift rather
+# than shift=auto: auto steers guest time back towards host time after
+# every jump, which slows the guest clock down while it computes, and a
+# busy-wait of the kernel's boot (the APIC timer calibration) then took
+# a second of host time instead of a tenth. KVM has no such mode.
 qemu_clock_args()
 {
 	case "$1" in
-	virtual) echo "-icount shift=auto,sleep=off" ;;
+	virtual) echo "-icount shift=2,sleep=off" ;;
 	real) ;;
 	*) return 1 ;;
 	esac
+}
+
+# The CPU model. Under the instruction counter, the rep-prefixed string
+# copies the kernel and libc pick when the CPU has ERMS or FSRM (memcpy,
+# memset, clearing a page) cost far more than plain loops: without the
+# two, the DMA mapping test, which faults its buffers in, took 1.4 s
+# instead of 2.8 s. Under KVM '-cpu max' aborts on the arch-capabilities
+# MSR of nested KVM; 'host' is the usual choice with KVM anyway.
+qemu_cpu_model()
+{
+	local accel=$1 clock=$2
+
+	if [ "$accel" = kvm ]; then
+		echo host
+	elif [ "$clock" = virtual ]; then
+		echo max,-erms,-fsrm
+	else
+		echo max
+	fi
 }
 
 # qemu_cmdline ACCEL KERNEL INITRD KERNEL_LOG EXTRA_APPEND: fill QEMU_CMD.
@@ -52,12 +76,10 @@ qemu_clock_args()
 # full verbosity, so kernel messages never break a TAP line.
 qemu_cmdline()
 {
-	local accel=$1 kernel=$2 initrd=$3 klog=$4 append=$5 cpu=max
+	local accel=$1 kernel=$2 initrd=$3 klog=$4 append=$5 cpu
 	local -a clock_opts serial=(-serial stdio)
 
-	# Under nested KVM '-cpu max' aborts on the arch-capabilities MSR;
-	# 'host' is the usual choice with KVM anyway.
-	[ "$accel" = kvm ] && cpu=host
+	cpu=$(qemu_cpu_model "$accel" "$QEMU_CLOCK")
 	[ "$accel" = kvm ] || read -r -a clock_opts <<<"$(qemu_clock_args "$QEMU_CLOCK")"
 	# A terminal of the user's: Ctrl-C goes to the guest's shell, and
 	# Ctrl-A X (the multiplexer's escape) ends QEMU.
@@ -65,7 +87,7 @@ qemu_cmdline()
 	[ "$QEMU_CONSOLE" = terminal ] &&
 		serial=(-chardev stdio,id=con0,mux=on,signal=off -serial chardev:con0)
 	# shellcheck disable=SC2054
-	QEMU_CMD=("$QEMU" -accel "$accel" "${clock_opts[@]}" -cpu "$cpu" -m "$VM_MEM" -smp "$VM_SMP"
+	QEMU_CMD=("$QEMU" -accel "$accel" "${clock_opts[@]}" -cpu "$cpu" -m "${VM_MEM:-1G}" -smp "$VM_SMP"
 		-M q35,kernel-irqchip=split -nodefaults -display none -no-reboot
 		"${serial[@]}" -serial "file:$klog"
 		-device intel-iommu,intremap=on,caching-mode=on

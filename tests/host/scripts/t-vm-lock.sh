@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Two vmtest runs at once: the second waits for the first's VM, names it,
-# and never boots a guest beside it. QEMU is a fake that notes its start;
-# the binaries and the kernel are dummies, so no VM runs at all.
+# Two vmtest runs at once: a run on the real clock has the machine to
+# itself, so whichever comes second waits for it, names it, and never
+# boots a guest beside it; two runs on the virtual clock go side by side.
+# QEMU is a fake that notes its start; the binaries and the kernel are
+# dummies, so no VM runs at all.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -27,12 +29,19 @@ vmtest()
 		--log-dir "$WORK/logs" "$@"
 }
 
-# hold_lock SECS: hold the VM lock for SECS seconds, as a run would.
+# lacks PATTERN FILE: FILE has no line matching PATTERN.
+lacks()
+{
+	! grep -q -- "$1" "$2"
+}
+
+# hold_lock SECS [-s]: hold the VM lock for SECS seconds, as a run on the
+# real clock would (with -s: on the virtual clock).
 hold_lock()
 {
 	(
 		exec {fd}<>"$VMTEST_LOCK"
-		flock "$fd"
+		flock "${2:--x}" "$fd"
 		echo "PID $BASHPID, a test holder" >"$VMTEST_LOCK"
 		: >"$WORK/held"
 		sleep "$1"
@@ -45,7 +54,7 @@ hold_lock()
 }
 
 hold_lock 20
-run vmtest --lock-wait 1
+run vmtest --lock-wait 1 --clock=real
 check_true "a second run fails when the first's VM outlasts --lock-wait" test "$RC" != 0
 check_true "... saying it waits, with the other run's PID" \
 	grep -q "another VM run (PID $HOLDER, a test holder).*waiting up to 1s" "$ERR"
@@ -54,6 +63,28 @@ check_true "... and naming it again when it gives up" \
 check_true "... without starting QEMU" test ! -e "$WORK/qemu.log"
 kill "$HOLDER" 2>/dev/null || true
 wait "$HOLDER" 2>/dev/null || true
+
+rm -f "$WORK/held"
+hold_lock 20
+run vmtest --lock-wait 1 --clock=virtual
+check_true "a run on the virtual clock waits for one on the real clock too" \
+	grep -q "a VM run on the real clock (PID $HOLDER, a test holder) has this machine to itself" "$ERR"
+check_true "... without starting QEMU" test ! -e "$WORK/qemu.log"
+kill "$HOLDER" 2>/dev/null || true
+wait "$HOLDER" 2>/dev/null || true
+
+rm -f "$WORK/held"
+hold_lock 20 -s
+run vmtest --lock-wait 1 --clock=real
+check_true "a run on the real clock waits for one on the virtual clock" \
+	grep -q "another VM run (PID $HOLDER, a test holder).*waiting up to 1s" "$ERR"
+run vmtest --lock-wait 1 --clock=virtual
+check_true "two runs on the virtual clock go side by side" \
+	test -s "$WORK/qemu.log"
+check_true "... without waiting" lacks "waiting up to" "$ERR"
+kill "$HOLDER" 2>/dev/null || true
+wait "$HOLDER" 2>/dev/null || true
+rm -f "$WORK/qemu.log"
 
 rm -f "$WORK/held"
 hold_lock 2
