@@ -317,14 +317,42 @@ prepare_conform()
 # first commit is traced as well, for the comparison.
 check_conform()
 {
-	local total=$1 kernel n dir commit parent count parent_count pdir
+	local total=$1 kernel n dir commit parent count parent_count pdir run
+	local jobs running=0
+	local -a runs=() parent_dirs=()
 
 	kernel=$(conformance_kernel)
+	# Which VM runs are needed: each commit's, and its parent's where the
+	# row above is not the parent.
 	for ((n = 1; n <= total; n++)); do
 		dir=$CHECK_RUN/$n
 		commit=$(cat "$dir/commit")
-		info "check: conformance of #$n (VM run)"
-		conformance_run "$commit" "$dir/conformance" "$kernel"
+		runs+=("$commit $dir/conformance")
+		parent=$(sgit rev-parse "$commit^")
+		if [ "$n" -gt 1 ] && [ "$(cat "$CHECK_RUN/$((n - 1))/commit")" = "$parent" ]; then
+			parent_dirs[n]=$CHECK_RUN/$((n - 1))/conformance
+		else
+			parent_dirs[n]=$CHECK_RUN/parent-$n/conformance
+			runs+=("$parent ${parent_dirs[n]}")
+		fi
+	done
+	# As many at a time as there are CPUs: vmtest runs these guests on
+	# the virtual clock, where two side by side do not disturb each other.
+	jobs=$(nproc)
+	info "check: conformance: ${#runs[@]} VM run(s), $jobs at a time"
+	for run in "${runs[@]}"; do
+		if [ "$running" -ge "$jobs" ]; then
+			wait -n || true
+			running=$((running - 1))
+		fi
+		# shellcheck disable=SC2086 # a run is "COMMIT DIR" on purpose
+		conformance_run $run "$kernel" &
+		running=$((running + 1))
+	done
+	wait
+	for ((n = 1; n <= total; n++)); do
+		dir=$CHECK_RUN/$n
+		commit=$(cat "$dir/commit")
 		cp "$dir/conformance/conformance.log" "$dir/conform.log" 2>/dev/null || true
 		if [ "$(conformance_cell "$dir/conformance")" = "err!" ]; then
 			set_check_result "$dir" conform 0 error
@@ -334,13 +362,7 @@ check_conform()
 		awk -F'\t' 'NR > 1 && $7 == "no" { print $1 "  " $2 "  " $6 "x, first: " $4 " " $5 }' \
 			"$dir/conformance/violations.tsv" >"$dir/conform.findings"
 		set_check_result "$dir" conform "$count" ok
-		parent=$(sgit rev-parse "$commit^")
-		if [ "$n" -gt 1 ] && [ "$(cat "$CHECK_RUN/$((n - 1))/commit")" = "$parent" ]; then
-			pdir=$CHECK_RUN/$((n - 1))/conformance
-		else
-			pdir=$CHECK_RUN/parent-$n/conformance
-			conformance_run "$parent" "$pdir" "$kernel"
-		fi
+		pdir=${parent_dirs[n]}
 		parent_count=$(cat "$pdir/conformance.count" 2>/dev/null || echo 0)
 		if [ "$n" = "$total" ] && [ "$commit" = "$(sgit rev-parse HEAD)" ] && [ "$count" -gt 0 ]; then
 			set_check_result "$dir" conform "$count" fail
