@@ -339,7 +339,7 @@ check_conform()
 	# As many at a time as there are CPUs: vmtest runs these guests on
 	# the virtual clock, where two side by side do not disturb each other.
 	jobs=$(nproc)
-	info "check: conformance: ${#runs[@]} VM run(s), $jobs at a time"
+	info "check: conformance: ${#runs[@]} trace(s), $jobs at a time (a kept result takes no VM run)"
 	for run in "${runs[@]}"; do
 		if [ "$running" -ge "$jobs" ]; then
 			wait -n || true

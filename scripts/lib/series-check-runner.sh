@@ -107,7 +107,7 @@ check_preflight()
 # failure inside leaves no .result, which the table shows as a crash.
 run_check_task()
 {
-	"check_$2" "$1"
+	cached_check "$1" "$2"
 }
 
 # Lay out $CHECK_RUN/<n>/ for commit number n.
@@ -270,6 +270,16 @@ report_failed_cells()
 	echo "$failed"
 }
 
+# "; N results kept from an earlier run", when there were any.
+kept_note()
+{
+	local kept
+
+	kept=$(check_cache_hits "$CHECK_RUN")
+	[ "$kept" = 0 ] ||
+		echo "; $kept result(s) kept from an earlier run with the same inputs, SERIES_CHECK_CACHE=0 to redo them"
+}
+
 series_check()
 {
 	local jobs range="" start n total tip name failed=0 conform=${SERIES_CHECK_CONFORMANCE:-1}
@@ -304,6 +314,7 @@ series_check()
 	load_check_list
 	[ "$conform" = 1 ] || drop_check conform
 	check_preflight
+	check_cache_prepare
 	start=$(now)
 	CHECK_RUN=$SERIES_OUT/check-$(basename "$SCRATCH")
 	rm -rf "$CHECK_RUN"
@@ -335,7 +346,7 @@ series_check()
 	print_check_table "$total"
 	failed=$(report_failed_cells "$total")
 	if [ "$failed" -gt 0 ]; then
-		die "check: $failed failed cell(s) in $total commit(s) ($(elapsed_since "$start"))"
+		die "check: $failed failed cell(s) in $total commit(s) ($(elapsed_since "$start"))$(kept_note)"
 	fi
-	info "check: $total commit(s), all ${#CHECK_NAMES[@]} checks passed ($(elapsed_since "$start"))"
+	info "check: $total commit(s), all ${#CHECK_NAMES[@]} checks passed ($(elapsed_since "$start"))$(kept_note)"
 }

@@ -64,12 +64,22 @@ conformance_kernel()
 # and the logs. Never fails itself.
 conformance_run()
 {
-	local commit=$1 dir=$2 kernel=$3 rc=0 unwaived waived skip
+	local commit=$1 dir=$2 kernel=$3 rc=0 unwaived waived skip key=""
 	local -a args=()
 
 	shift 3
 	rm -rf "$dir"
 	mkdir -p "$dir"
+	# A kept result of the same commit, runner, checker, test kernel and
+	# QEMU (see series-check-cache.sh), unless vmtest options were given.
+	if [ $# = 0 ] && [ -n "$CHECK_CACHE_ENV_KEY" ]; then
+		key=$(check_cache_key conform "$commit" "$(md5sum <"$kernel")" \
+			"$(qemu_version_line)")
+		if check_cache_fetch "$key" "$dir"; then
+			touch "$dir/conform.kept"
+			return 0
+		fi
+	fi
 	extract_commit "$commit" "$dir/src"
 	# The harness goes by the first filter that names a case: the
 	# exclusions first.
@@ -93,6 +103,15 @@ conformance_run()
 	echo "$unwaived" >"$dir/conformance.count"
 	echo "$waived" >"$dir/conformance.waived"
 	echo ok >"$dir/conformance.result"
+	# Only a run that passed: a verdict on a half trace is not kept.
+	[ -z "$key" ] || [ "$(cat "$dir/vmtest.rc")" != 0 ] ||
+		check_cache_store "$key" "$dir" conformance.count conformance.waived \
+			conformance.result conformance.log violations.tsv vmtest.log vmtest.rc
+}
+
+qemu_version_line()
+{
+	"${QEMU:-qemu-system-x86_64}" --version 2>/dev/null | head -n 1
 }
 
 # One cell of the table: the unwaived count, or err! for no readable trace.

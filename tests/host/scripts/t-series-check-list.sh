@@ -13,6 +13,8 @@ source "$PROJECT/scripts/lib/common.sh"
 source "$PROJECT/scripts/lib/series-check-list.sh"
 # shellcheck source=../../../scripts/lib/series-check-runner.sh
 source "$PROJECT/scripts/lib/series-check-runner.sh"
+# shellcheck source=../../../scripts/lib/series-check-cache.sh
+source "$PROJECT/scripts/lib/series-check-cache.sh"
 
 SERIES_BASE_TAG=series-base
 PROG=series
