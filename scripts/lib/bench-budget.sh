@@ -123,7 +123,7 @@ budget_report()
 			printf "  grouped: driver init %.2f s, IOMMU map/unmap %.2f s, copies %.2f s, faulting copies %.2f s, interrupts %.2f s, storm %.2f s, open/close (FLR) %.2f s, remove %.2f s\n",
 			       part["init"], part["map"] + part["unmap"], part["copy"], part["fault"], part["msi"], part["storm"], part["open"] + part["close"], part["remove"]
 			if (ncase[m]) {
-				printf "  vfio_pci_driver_test measured in this mode: %.2f s (%d cases); the budget explains %.0f%%, the rest is the harness, fills and compares, and output\n",
+				printf "  vfio_pci_driver_test measured in this mode: %.2f s (%d cases); the budget adds up to %.0f%% of it (beside it: the harness, fills and compares, output; in it: its own lines)\n",
 				       measured[m], ncase[m], (measured[m] > 0 ? total * 100 / measured[m] : 0)
 				printf "budget.%s.measured_secs\t%.2f\ts\n", m, measured[m] > "/dev/fd/3"
 			}
