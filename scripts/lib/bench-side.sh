@@ -56,7 +56,7 @@ side_table()
 
 	echo
 	echo "side by side: $SIDE_ROUNDS rounds of A (the kernel tree's suite) and B (the mirror's tip), real clock"
-	echo "QEMU $(qemu_version_of "${QEMU:-qemu-system-x86_64}"), kernel $(basename "$(dirname "$kernel")") ($kernel)"
+	echo "QEMU $(qemu_version), kernel $(basename "$(dirname "$kernel")") ($kernel)"
 	for run in "$dir"/side-[AB][0-9]*; do
 		[ -d "$run" ] || continue
 		side_times "$run" | sed "s|^|$(basename "$run")\t|"
@@ -87,9 +87,4 @@ side_table()
 	for run in "$dir"/side-[AB][0-9]*.status; do
 		printf 'side.%s.vmtest_status\t%s\n' "$(basename "$run" .status)" "$(cat "$run")" >&3
 	done
-}
-
-qemu_version_of()
-{
-	"$1" --version | sed -n '1s/^QEMU emulator version //p'
 }

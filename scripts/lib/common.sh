@@ -26,6 +26,14 @@ info()
 	echo "$PROG: $*" >&2
 }
 
+# The QEMU the VM runs use, and its version ("10.0.2 (Debian ...)").
+QEMU=${QEMU:-qemu-system-x86_64}
+
+qemu_version()
+{
+	"$QEMU" --version 2>/dev/null | sed -n '1s/^QEMU emulator version //p'
+}
+
 # Seconds since the epoch, for elapsed-time reports.
 now()
 {

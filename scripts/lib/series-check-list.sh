@@ -309,7 +309,7 @@ check_hygiene()
 
 prepare_conform()
 {
-	need_cmd "${QEMU:-qemu-system-x86_64}"
+	need_cmd "$QEMU"
 }
 
 # The conform column: a traced VM run per commit, one after the other
@@ -317,8 +317,7 @@ prepare_conform()
 # first commit is traced as well, for the comparison.
 check_conform()
 {
-	local total=$1 kernel n dir commit parent count parent_count pdir run
-	local jobs running=0
+	local total=$1 kernel n dir commit parent count parent_count pdir jobs
 	local -a runs=() parent_dirs=()
 
 	kernel=$(conformance_kernel)
@@ -327,29 +326,21 @@ check_conform()
 	for ((n = 1; n <= total; n++)); do
 		dir=$CHECK_RUN/$n
 		commit=$(cat "$dir/commit")
-		runs+=("$commit $dir/conformance")
+		runs+=("$commit $dir/conformance $kernel")
 		parent=$(sgit rev-parse "$commit^")
 		if [ "$n" -gt 1 ] && [ "$(cat "$CHECK_RUN/$((n - 1))/commit")" = "$parent" ]; then
 			parent_dirs[n]=$CHECK_RUN/$((n - 1))/conformance
 		else
 			parent_dirs[n]=$CHECK_RUN/parent-$n/conformance
-			runs+=("$parent ${parent_dirs[n]}")
+			runs+=("$parent ${parent_dirs[n]} $kernel")
 		fi
 	done
-	# As many at a time as there are CPUs: vmtest runs these guests on
-	# the virtual clock, where two side by side do not disturb each other.
+	# As many at a time as there are CPUs: a traced guest runs on the
+	# real clock, so vmtest lets one boot at a time, and the next one's
+	# build overlaps it.
 	jobs=$(nproc)
 	info "check: conformance: ${#runs[@]} trace(s), $jobs at a time (a kept result takes no VM run)"
-	for run in "${runs[@]}"; do
-		if [ "$running" -ge "$jobs" ]; then
-			wait -n || true
-			running=$((running - 1))
-		fi
-		# shellcheck disable=SC2086 # a run is "COMMIT DIR" on purpose
-		conformance_run $run "$kernel" &
-		running=$((running + 1))
-	done
-	wait
+	run_task_pool "$jobs" conformance_run "${runs[@]}"
 	for ((n = 1; n <= total; n++)); do
 		dir=$CHECK_RUN/$n
 		commit=$(cat "$dir/commit")

@@ -122,20 +122,22 @@ prepare_commit_dir()
 		>"$dir/commit.patch"
 }
 
-# Run "dir name" tasks, at most $1 at a time. The first runs alone so that
-# one-time set-up (kernel source, uapi headers) is not raced by the rest.
+# run_task_pool JOBS CMD TASK...: 'CMD TASK' for each TASK (its words are
+# CMD's arguments), at most JOBS at a time, each in a subshell of its own.
+# The first runs alone so that one-time set-up (kernel source, uapi
+# headers, the static build's tools) is not raced by the rest.
 run_task_pool()
 {
-	local jobs=$1 running=0 task first=1
+	local jobs=$1 cmd=$2 running=0 task first=1
 
-	shift
+	shift 2
 	for task in "$@"; do
 		if [ "$running" -ge "$jobs" ]; then
 			wait -n || true
 			running=$((running - 1))
 		fi
-		# shellcheck disable=SC2086 # a task is two words on purpose
-		( set -euo pipefail; run_check_task $task ) &
+		# shellcheck disable=SC2086 # a task is several words on purpose
+		( set -euo pipefail; "$cmd" $task ) &
 		running=$((running + 1))
 		if [ "$first" = 1 ]; then
 			wait
@@ -332,7 +334,7 @@ series_check()
 		done
 	done
 	info "check: $total commit(s) x ${#CHECK_NAMES[@]} checks, $jobs at a time"
-	run_task_pool "$jobs" "${tasks[@]}"
+	run_task_pool "$jobs" run_check_task "${tasks[@]}"
 	tip=0
 	for ((n = 1; n <= total; n++)); do
 		[ "$n" = "$total" ] && [ "${commits[n - 1]}" = "$(sgit rev-parse HEAD)" ] && tip=1

@@ -74,7 +74,7 @@ conformance_run()
 	# QEMU (see series-check-cache.sh), unless vmtest options were given.
 	if [ $# = 0 ] && [ -n "$CHECK_CACHE_ENV_KEY" ]; then
 		key=$(check_cache_key conform "$commit" "$(md5sum <"$kernel")" \
-			"$(qemu_version_line)")
+			"$(qemu_version)")
 		if check_cache_fetch "$key" "$dir"; then
 			touch "$dir/conform.kept"
 			return 0
@@ -107,11 +107,6 @@ conformance_run()
 	[ -z "$key" ] || [ "$(cat "$dir/vmtest.rc")" != 0 ] ||
 		check_cache_store "$key" "$dir" conformance.count conformance.waived \
 			conformance.result conformance.log violations.tsv vmtest.log vmtest.rc
-}
-
-qemu_version_line()
-{
-	"${QEMU:-qemu-system-x86_64}" --version 2>/dev/null | head -n 1
 }
 
 # One cell of the table: the unwaived count, or err! for no readable trace.

@@ -8,7 +8,6 @@
 # process group, whatever QEMU has forked. Its console (the guest's ttyS0)
 # is written to a FIFO that the caller reads line by line.
 
-QEMU=${QEMU:-qemu-system-x86_64}
 # Empty: the caller chooses per suite (see vmtest); qemu_cmdline falls
 # back to 1G, which also serves the KVM probe.
 VM_MEM=${VM_MEM:-}
@@ -189,11 +188,6 @@ console_read()
 	[ "$rc" = 2 ] && line_rest CONSOLE_PART && rc=0
 	[ "$rc" = 0 ] && CONSOLE_LINE=$LINE_READ
 	return "$rc"
-}
-
-qemu_version()
-{
-	"$QEMU" --version | sed -n '1s/^QEMU emulator version //p'
 }
 
 # kvm_works KERNEL INITRD WORKDIR: boot the guest under KVM up to /init

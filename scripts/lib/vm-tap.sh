@@ -2,8 +2,8 @@
 # shellcheck shell=bash
 #
 # Reading the vmtest console: logging, TAP accounting and the summary.
-# Source it after common.sh and tap-judge.sh (which holds the rules by
-# which lines and binaries are judged). The guest's /init (vm/init) frames every test
+# Source it after common.sh; it sources tap-judge.sh, which holds the
+# rules by which lines and binaries are judged. The guest's /init (vm/init) frames every test
 # binary with "@@VMTEST BEGIN name" and "@@VMTEST END name rc=N" lines;
 # between them is the binary's own kselftest TAP.
 #
@@ -280,7 +280,7 @@ tap_guest_secs()
 # one CI parses. Returns 1 when anything went wrong.
 tap_summary()
 {
-	local accel=$1 wall_us=$2 name boot=- p clock
+	local accel=$1 wall_us=$2 name boot=- p
 
 	TOTAL_PASS=0
 	TOTAL_FAIL=0
@@ -311,9 +311,8 @@ tap_summary()
 	if [ "$TAP_DONE" != 1 ] && [ "${#TAP_PROBLEMS[@]}" = 0 ]; then
 		tap_problem "the guest never reported DONE"
 	fi
-	clock=${TAP_CLOCK_DESC:-}
 	printf 'run\tboot_secs\t%s\nrun\twall_secs\t%s\nrun\taccel\t%s\nrun\tclock\t%s\n' \
-		"$boot" "$(fmt_secs "$wall_us")" "$accel" "${clock%%[ :]*}" \
+		"$boot" "$(fmt_secs "$wall_us")" "$accel" "${TAP_CLOCK:-}" \
 		>>"$TAP_LOG_DIR/summary.tsv"
 	say "boot: ${boot} s (QEMU start to first test)   wall: $(fmt_secs "$wall_us") s   accel: $accel"
 	say "logs: $TAP_LOG_DIR/console.log (tests), kernel.log, timed.log, cases.tsv, summary.tsv"
