@@ -88,7 +88,7 @@ check_build()
 	count=$(wc -l <"$dir/$flavor.findings")
 	if [ "$rc" != 0 ]; then
 		build_errors "$out" <"$log" >"$dir/$flavor.errors"
-		echo "the build failed: $(head -n 1 "$dir/$flavor.errors")" >"$dir/$flavor.why"
+		echo "the build failed (make exit $rc); its errors:" >"$dir/$flavor.why"
 		set_check_result "$dir" "$flavor" "$count" error
 	else
 		set_check_result "$dir" "$flavor" "$count" ok
