@@ -276,6 +276,9 @@ report_failed_cells()
 				head -n 8 "$CHECK_RUN/$n/$name.findings" 2>/dev/null | sed 's/^/    /' >&2
 			elif [ -f "$CHECK_RUN/$n/$name.errors" ]; then
 				head -n 8 "$CHECK_RUN/$n/$name.errors" | sed 's/^/    /' >&2
+			elif [ -s "$log" ]; then
+				# A tool that broke says why last.
+				awk 'NF' "$log" | tail -n 3 | sed 's/^/    /' >&2
 			fi
 			echo "    log: $(project_rel "$log")" >&2
 		done
