@@ -49,8 +49,8 @@ pci()
 	echo "0x${id%:*}" >"$dev/vendor"
 	echo "0x${id#*:}" >"$dev/device"
 	echo '(null)' >"$dev/driver_override"
-	[ "$drv" = none ] || ln -s "../../../../bus/pci/drivers/$drv" "$dev/driver"
-	ln -s "../../../kernel/iommu_groups/$group" "$dev/iommu_group"
+	[ "$drv" = none ] || ln -s "$SYS/bus/pci/drivers/$drv" "$dev/driver"
+	ln -s "$SYS/kernel/iommu_groups/$group" "$dev/iommu_group"
 	ln -s "../../../devices/$parent/$bdf" "$SYS/bus/pci/devices/$bdf"
 	ln -s "../../../../devices/$parent/$bdf" "$SYS/kernel/iommu_groups/$group/devices/$bdf"
 }
