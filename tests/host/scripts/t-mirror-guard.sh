@@ -10,6 +10,11 @@
 # driver it is not on, text that is no driver name).
 set -euo pipefail
 
+# It needs root: records owned by another user are made with chown.
+if [ "$EUID" != 0 ]; then
+	echo "1..0 # SKIP needs root (chown)"
+	exit 0
+fi
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
