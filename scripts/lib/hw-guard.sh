@@ -287,8 +287,9 @@ untrusted_why()
 		echo "it is a symbolic link"
 		return 0
 	fi
-	read -r uid mode <<<"$(stat -c '%u %a' -- "$path")"
-	if [ "$uid" != "$EUID" ]; then
+	if ! read -r uid mode <<<"$(stat -c '%u %a' -- "$path" 2>/dev/null)" || [ -z "$mode" ]; then
+		echo "it cannot be examined"
+	elif [ "$uid" != "$EUID" ]; then
 		echo "it is owned by uid $uid, not $EUID"
 	elif ((8#$mode & 8#022)); then
 		echo "it is writable by others (mode $mode)"

@@ -185,8 +185,10 @@ untrusted()
 		echo "it is a symbolic link"
 		return 0
 	fi
-	uid=$(stat -c %u "$1") || return 0
-	mode=$(stat -c %a "$1") || return 0
+	if ! uid=$(stat -c %u "$1" 2>/dev/null) || ! mode=$(stat -c %a "$1" 2>/dev/null); then
+		echo "it cannot be examined"
+		return 0
+	fi
 	if [ "$uid" != "$EUID" ]; then
 		echo "it is owned by uid $uid, not $EUID"
 	elif ((8#$mode & 8#022)); then

@@ -25,13 +25,13 @@ a directory per device under $STATE_DIR (set
 VFIO_SELFTESTS_STATE to move it), as the kernel tree's scripts keep them;
 an existing record is kept, so running this twice still remembers the
 first driver. A device with VFs enabled has them disabled first.
+cleanup.sh [BDF...] restores the devices; run.sh CMD runs CMD with every
+device set up here appended to its arguments.
 
 Refused before anything is changed: a device with a block device below it
 (a disk is never handed over), and a record that another user could have
 written (a symbolic link, not owned by the user running this, writable by
 others) or that names a driver other than the device's.
-cleanup.sh [BDF...] restores the devices; run.sh CMD runs CMD with every
-device set up here appended to its arguments.
 
 Needs root. Stops at the first device that cannot be bound; the devices
 already handled stay bound and recorded, for cleanup.sh to restore.
