@@ -12,22 +12,45 @@
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 BASH_STATIC=${BASH_STATIC:-/bin/bash-static}
 
+# Whether TOOL is a gen_init_cpio that works: it packs a one-directory
+# spec into a newc archive (whose magic is 070701). A truncated or
+# overwritten cache entry would otherwise fail every later run with
+# nothing but "packing the initramfs failed".
+gen_init_cpio_works()
+{
+	local tool=$1 spec magic
+
+	[ -x "$tool" ] || return 1
+	spec=$(mktemp) || return 1
+	echo "dir /probe 755 0 0" >"$spec"
+	magic=$("$tool" "$spec" 2>/dev/null | head -c 6) || true
+	rm -f "$spec"
+	[ "$magic" = 070701 ]
+}
+
 # Compile usr/gen_init_cpio of the kernel source once into the cache;
-# print its path.
+# print its path. A cached one that does not work is replaced, with a
+# line saying so.
 gen_init_cpio_tool()
 {
-	local kdir=$1 src key tool
+	local kdir=$1 src key tool tmp
 
 	src=$kdir/usr/gen_init_cpio.c
 	[ -f "$src" ] || die "$src missing: not a kernel source tree?"
 	key=$(md5sum <"$src" | cut -c1-12)
 	tool=$CACHE_DIR/tools/gen_init_cpio-$key
-	if [ ! -x "$tool" ]; then
-		mkdir -p "$CACHE_DIR/tools"
-		${HOSTCC:-gcc} -O2 -o "$tool.tmp" "$src" ||
-			die "compiling $src failed"
-		mv "$tool.tmp" "$tool"
+	gen_init_cpio_works "$tool" && { echo "$tool"; return 0; }
+	[ ! -e "$tool" ] ||
+		info "the cached $tool does not work (damaged?); rebuilding it"
+	{ mkdir -p "$CACHE_DIR/tools" && [ -w "$CACHE_DIR/tools" ]; } 2>/dev/null ||
+		die "the cache directory $CACHE_DIR/tools is not writable; make it writable or set VFIO_IGB_CACHE to a writable directory"
+	# Per process: two runs may build it at once.
+	tmp=$(mktemp "$tool.tmp.XXXXXX")
+	if ! ${HOSTCC:-gcc} -O2 -o "$tmp" "$src" || ! gen_init_cpio_works "$tmp"; then
+		rm -f "$tmp"
+		die "compiling $src into $tool failed"
 	fi
+	mv -f "$tmp" "$tool"
 	echo "$tool"
 }
 
@@ -42,13 +65,21 @@ require_static()
 	fi
 }
 
-# gen_init_cpio splits its spec on blanks.
+# The path of a file for the spec: gen_init_cpio splits its lines on
+# blanks, so a path holding one (a --tree or --log-dir with a space) is
+# given through a symbolic link in SPEC_LINKS, a directory without blanks.
 spec_path()
 {
+	local link
+
 	case "$1" in
-	*[[:space:]]*) die "path with blanks cannot go into the initramfs: '$1'" ;;
+	*[[:space:]]*)
+		link=$SPEC_LINKS/$(printf '%s' "$1" | md5sum | cut -c1-16)
+		ln -sfn "$1" "$link"
+		echo "$link"
+		;;
+	*) echo "$1" ;;
 	esac
-	echo "$1"
 }
 
 # Print the spec of the userland: busybox with a link per applet, static
@@ -77,9 +108,10 @@ userland_spec()
 # Writes a newc cpio to OUT with INIT as /init, CONF as
 # /vmtest.conf, each TEST found in BIN_DIR under /vfio and the *.sh of
 # SCRIPT_DIR under /vfio/scripts. A TEST missing from BIN_DIR is left out
-# with a warning: the guest then reports it as not run.
+# with a warning: the guest then reports it as not run. A subshell: the
+# directory of links spec_path makes is removed however it ends.
 pack_initramfs()
-{
+(
 	local out=$1 init=$2 conf=$3 bin_dir=$4 script_dir=$5 kdir tool spec
 	local name script
 
@@ -92,6 +124,8 @@ pack_initramfs()
 	kdir=$(kernel_source)
 	tool=$(gen_init_cpio_tool "$kdir")
 
+	SPEC_LINKS=$(mktemp -d /tmp/vmtest-spec.XXXXXX)
+	trap 'rm -rf "$SPEC_LINKS"' EXIT
 	spec=$out.spec
 	{
 		userland_spec
@@ -115,6 +149,6 @@ pack_initramfs()
 	# Not compressed: the guest copies 10 MB faster than it inflates
 	# 2.6 MB under emulation (about half a second of boot).
 	"$tool" "$spec" >"$out.tmp" ||
-		die "packing the initramfs failed (spec: $spec)"
+		die "packing the initramfs failed (spec: $spec; tool: $tool)"
 	mv "$out.tmp" "$out"
-}
+)
