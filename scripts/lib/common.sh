@@ -165,3 +165,29 @@ extract_kernel_source()
 	mv "$tmp/$top" "$dest"
 	touch "$dest/.extracted"
 )
+
+# take_lock FILE WHAT [WAIT]: hold an exclusive lock on FILE until this
+# process ends (its children inherit it), so that two runs of one clone
+# never write the same files at once. When another run holds it, say which
+# (its PID and command, from FILE) and wait at most WAIT seconds (default
+# VFIO_IGB_LOCK_WAIT, else 3600), then give up in one line. WHAT names the
+# thing guarded, for the messages. Taken twice by one process, it is held
+# once.
+declare -gA HELD_LOCKS=()
+take_lock()
+{
+	local file=$1 what=$2 wait=${3:-${VFIO_IGB_LOCK_WAIT:-3600}} fd holder
+
+	[ -z "${HELD_LOCKS[$file]:-}" ] || return 0
+	[[ $wait =~ ^[0-9]+$ ]] || die "VFIO_IGB_LOCK_WAIT: not a number of seconds: '$wait'"
+	mkdir -p "$(dirname "$file")"
+	exec {fd}<>"$file"
+	if ! flock -n "$fd"; then
+		holder=$(head -n 1 "$file" 2>/dev/null || true)
+		info "$what is in use by another run (${holder:-PID unknown}); waiting up to ${wait}s for it"
+		flock -w "$wait" "$fd" ||
+			die "$what is still in use by another run (${holder:-PID unknown}) after ${wait}s; try again when it is done (VFIO_IGB_LOCK_WAIT=SECS waits longer)"
+	fi
+	printf 'PID %s, %s, since %s\n' "$$" "${LOCK_OWNER:-$PROG}" "$(date '+%F %T')" >"$file"
+	HELD_LOCKS[$file]=$fd
+}
