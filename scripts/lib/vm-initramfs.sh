@@ -42,8 +42,8 @@ gen_init_cpio_tool()
 	gen_init_cpio_works "$tool" && { echo "$tool"; return 0; }
 	[ ! -e "$tool" ] ||
 		info "the cached $tool does not work (damaged?); rebuilding it"
-	{ mkdir -p "$CACHE_DIR/tools" && [ -w "$CACHE_DIR/tools" ]; } 2>/dev/null ||
-		die "the cache directory $CACHE_DIR/tools is not writable; make it writable or set VFIO_IGB_CACHE to a writable directory"
+	require_cache_writable
+	mkdir -p "$CACHE_DIR/tools"
 	# Per process: two runs may build it at once.
 	tmp=$(mktemp "$tool.tmp.XXXXXX")
 	if ! ${HOSTCC:-gcc} -O2 -o "$tmp" "$src" || ! gen_init_cpio_works "$tmp"; then
