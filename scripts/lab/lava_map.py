@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A LAVA job's results mapped back to records: (binary, case, status).
+
+Each monitors suite of the job is named after a binary (see lava_job);
+its test cases carry the result line's name in their metadata
+(extra.test_case_id; LAVA's own case name is that name lower-cased with
+every run of other characters than letters, digits and "_" made "_").
+The job's console, read with the same adapter as a local run (ktap), adds
+what the monitors cannot see: a binary's exit status and its plan. A job
+that did not complete makes every binary it has not fully reported an
+ERROR naming the job id; LAVA's results never turn an ERROR into a PASS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import yaml  # type: ignore[import]  # Debian ships no stubs
+
+from lab.ktap import parse_console
+from lab.lava_api import JobStatus
+from lab.lava_job import Cell
+from lab.records import CaseResult, Status, mode_of
+
+_LAVA_STATUS = {"pass": Status.PASS, "fail": Status.FAIL,
+                "skip": Status.SKIP, "unknown": Status.ERROR}
+# The suite LAVA fills with its own actions' results.
+LAVA_SUITE = "lava"
+
+
+@dataclass
+class CellOutcome:
+    """The records of one cell and, if it went wrong as a whole, why."""
+
+    cell: Cell
+    job_id: int | None
+    records: list[CaseResult]
+    problem: str = ""
+
+
+def _original_name(test: dict[str, Any]) -> str:
+    meta = test.get("metadata")
+    if isinstance(meta, str):
+        try:
+            meta = yaml.safe_load(meta)
+        except yaml.YAMLError:
+            meta = None
+    if isinstance(meta, dict):
+        extra = meta.get("extra")
+        if isinstance(extra, dict) and extra.get("test_case_id"):
+            return str(extra["test_case_id"])
+    return str(test.get("name", ""))
+
+
+def lava_records(cell: Cell, suites: dict[int, str],
+                 tests: Iterable[dict[str, Any]], log_path: str = ""
+                 ) -> list[CaseResult]:
+    """The cases LAVA recorded for the cell's binaries, as records."""
+    out = []
+    for t in tests:
+        binary = suites.get(int(t.get("suite", -1)), "")
+        if binary == LAVA_SUITE or binary not in cell.binaries:
+            continue
+        name = _original_name(t)
+        out.append(CaseResult(
+            machine=cell.machine, mode=mode_of(name), binary=binary,
+            case=name, status=_LAVA_STATUS.get(str(t.get("result")),
+                                               Status.ERROR),
+            log_path=log_path))
+    return out
+
+
+def outcome(cell: Cell, status: JobStatus, suites: dict[int, str],
+            tests: list[dict[str, Any]], console: list[str],
+            log_path: str = "") -> CellOutcome:
+    """The cell's records from a job that ran (finished or not)."""
+    jid = status.job_id
+    from_lava = lava_records(cell, suites, tests, log_path)
+    from_console = parse_console(console, cell.machine, log_path,
+                                 expected=cell.binaries)
+    records = list(from_lava)
+    problem = ""
+    if status.state != "Finished" or status.health != "Complete":
+        why = status.failure or f"state {status.state}, health {status.health}"
+        problem = f"LAVA job {jid} did not complete: {why}"
+    # What only the console shows: a binary's exit status, its plan, a
+    # binary that never started or never ended.
+    whole = [r for r in from_console if not r.case]
+    seen = {(r.binary, r.case, r.status) for r in from_lava}
+    console_cases = {(r.binary, r.case, r.status) for r in from_console
+                     if r.case}
+    for b in cell.binaries:
+        mine = {k for k in seen if k[0] == b}
+        theirs = {k for k in console_cases if k[0] == b}
+        if mine != theirs and (mine or theirs):
+            records.append(_error(cell, b, log_path,
+                                  f"LAVA job {jid}: LAVA recorded {len(mine)} "
+                                  f"case(s), the console shows {len(theirs)}"
+                                  " that differ"))
+    for r in whole:
+        reason = r.reason
+        if r.status is Status.ERROR:
+            reason = f"LAVA job {jid}: {reason}"
+        records.append(CaseResult(r.machine, r.mode, r.binary, r.case,
+                                  r.status, r.duration, log_path, reason))
+    if problem:
+        flagged = {r.binary for r in records if r.status is Status.ERROR}
+        for b in cell.binaries:
+            if b not in flagged:
+                records.append(_error(cell, b, log_path, problem))
+    return CellOutcome(cell, jid, records, problem)
+
+
+def failed_to_run(cell: Cell, job_id: int | None, why: str) -> CellOutcome:
+    """A cell whose job never ran (submission refused, server gone)."""
+    label = f"LAVA job {job_id}" if job_id is not None else "no LAVA job"
+    problem = f"{label}: {why}"
+    return CellOutcome(cell, job_id, [_error(cell, b, "", problem)
+                                      for b in cell.binaries], problem)
+
+
+def _error(cell: Cell, binary: str, log_path: str, reason: str) -> CaseResult:
+    return CaseResult(machine=cell.machine, mode="", binary=binary, case="",
+                      status=Status.ERROR, log_path=log_path, reason=reason)
