@@ -70,11 +70,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if len(running) == total else 1
 
 
+def _conf_tests(conf: Path) -> list[str]:
+    """The binaries of a vmtest.conf (VMTEST_TESTS=...), in order."""
+    for line in conf.read_text().splitlines():
+        if line.startswith("VMTEST_TESTS="):
+            words = shlex.split(line[len("VMTEST_TESTS="):])
+            return " ".join(words).split()
+    return []
+
+
 def _cell(args: argparse.Namespace) -> Cell:
-    argv = shlex.split(Path(args.cmdline).read_text())
+    cmdline = Path(args.cmdline)
+    argv = shlex.split(cmdline.read_text())
     tests = [t for t in args.tests.replace(",", " ").split() if t]
+    conf = cmdline.with_name("vmtest.conf")
+    if not tests and conf.exists():
+        tests = _conf_tests(conf)
     if not tests:
-        raise LabError("--tests: name the binaries the initramfs runs")
+        raise LabError(f"--tests: name the binaries the initramfs runs "
+                       f"(no {conf} to read them from)")
     cell = cell_from_cmdline(args.name or args.machine, args.machine, argv,
                              tests)
     cell.timeout_min = max(1, args.timeout // 60)
@@ -118,7 +132,7 @@ def run_cell(server: Server, cell: Cell, timeout: float, out_dir: Path
         job_id = server.submit(job_yaml(cell))
     except LavaError as exc:
         return lava_map.failed_to_run(cell, None, f"submission failed: {exc}")
-    say(f"cell {cell.name}: LAVA job {job_id} submitted ({server.url[:-12]}"
+    say(f"cell {cell.name}: LAVA job {job_id} submitted ({server.base}"
         f"scheduler/job/{job_id})")
     try:
         states = server.wait([job_id], timeout, _Progress())
@@ -152,7 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except LavaError as exc:
         say(f"no LAVA server: {exc}")
         return 2
-    say(f"LAVA {version} at {server.url[:-12]}")
+    say(f"LAVA {version} at {server.base}")
     out = run_cell(server, cell, args.timeout, args.out_dir)
     for r in out.records:
         if r.status is Status.PASS:
@@ -204,8 +218,9 @@ def main(argv: list[str] | None = None) -> int:
                             "'vmtest --dry-run' writes it (build/vmtest/qemu-cmdline)")
         p.add_argument("--machine", default="q35-vtd")
         p.add_argument("--name", default="", help="the cell's label")
-        p.add_argument("--tests", required=True,
-                       help="the binaries the initramfs runs, in order")
+        p.add_argument("--tests", default="",
+                       help="the binaries the initramfs runs, in order "
+                            "(default: those of vmtest.conf beside --cmdline)")
         p.add_argument("--timeout", type=int, default=1800,
                        help="seconds to wait for the job (default: %(default)s)")
         p.add_argument("--url", default="", help="LAVA server (default: "

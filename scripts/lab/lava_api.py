@@ -41,7 +41,8 @@ class Server:
     """A LAVA server at url (http://host:port/), used with token."""
 
     def __init__(self, url: str, token: str, timeout: float = 30.0):
-        self.url = url.rstrip("/") + "/api/v0.2/"
+        self.base = url.rstrip("/") + "/"
+        self.url = self.base + "api/v0.2/"
         self.token = token
         self.timeout = timeout
 

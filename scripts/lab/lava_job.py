@@ -153,7 +153,9 @@ def job_definition(cell: Cell, priority: str = "medium") -> dict[str, Any]:
     # The kernel's console is the second serial port, as under vmtest:
     # the first carries only /init's markers and the tests' KTAP, which
     # the monitors read; the kernel's messages would break its lines.
-    extra = ["-nodefaults", "-no-reboot", "-serial stdio", "-serial null"]
+    extra = ["-serial stdio", "-serial null"]
+    extra += [o for o in ("-nodefaults", "-no-reboot")
+              if o not in cell.options]
     extra += _quote_opts(cell.options)
     context: dict[str, Any] = {
         "arch": cell.arch, "memory": cell.memory_mb, "monitor": "none",

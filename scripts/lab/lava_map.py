@@ -53,6 +53,26 @@ def _original_name(test: dict[str, Any]) -> str:
     return str(test.get("name", ""))
 
 
+def job_error(suites: dict[int, str], tests: Iterable[dict[str, Any]]
+              ) -> str:
+    """LAVA's own word on why a job failed (its "lava" suite's "job" case:
+    error type and message), or ""."""
+    for t in tests:
+        if suites.get(int(t.get("suite", -1))) != LAVA_SUITE:
+            continue
+        if t.get("name") != "job" or t.get("result") == "pass":
+            continue
+        meta = t.get("metadata")
+        if isinstance(meta, str):
+            try:
+                meta = yaml.safe_load(meta)
+            except yaml.YAMLError:
+                meta = None
+        if isinstance(meta, dict) and meta.get("error_msg"):
+            return f"{meta.get('error_type', 'error')}: {meta['error_msg']}"
+    return ""
+
+
 def lava_records(cell: Cell, suites: dict[int, str],
                  tests: Iterable[dict[str, Any]], log_path: str = ""
                  ) -> list[CaseResult]:
@@ -82,8 +102,13 @@ def outcome(cell: Cell, status: JobStatus, suites: dict[int, str],
     records = list(from_lava)
     problem = ""
     if status.state != "Finished" or status.health != "Complete":
-        why = status.failure or f"state {status.state}, health {status.health}"
+        why = (status.failure or job_error(suites, tests)
+               or f"state {status.state}, health {status.health}")
+        last = next((ln.strip() for ln in reversed(console) if ln.strip()),
+                    "")
         problem = f"LAVA job {jid} did not complete: {why}"
+        if last:
+            problem += f" (last console line: {last[:160]})"
     # What only the console shows: a binary's exit status, its plan, a
     # binary that never started or never ended.
     whole = [r for r in from_console if not r.case]
