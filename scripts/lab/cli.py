@@ -4,6 +4,7 @@
   up [--devices N]   bring up the local lab (see lavalab)
   down [--purge]     stop everything the lab started
   status             what runs, the URL, the token file
+  worker stop|start  take the worker away, or bring it back
   job ...            print the LAVA job definition of a cell
   run ...            submit a cell, wait, map its results, write KCIDB/JUnit
 """
@@ -68,6 +69,22 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"lavacli: lavacli --uri http://lab:$(cat {lab.secrets / 'token'})"
           f"@127.0.0.1:{lab.cfg.http_port}/RPC2 jobs list")
     return 0 if len(running) == total else 1
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """lava-lab worker stop|start: take the worker away (and its running
+    job's QEMU with it) or bring it back, to see what a lab does then."""
+    lab = _lab(args)
+    worker = [d for d in lab.daemons() if d.name == "lava-worker"][0]
+    if args.action == "stop":
+        pid = worker.pid()
+        if not worker.stop(say):
+            say("the worker is not running")
+            return 1
+        say(f"stopped lava-worker (pid {pid}) and what it ran")
+    else:
+        say(f"lava-worker up (pid {worker.start()})")
+    return 0
 
 
 def _conf_tests(conf: Path) -> list[str]:
@@ -138,11 +155,12 @@ def run_cell(server: Server, cell: Cell, timeout: float, out_dir: Path
         states = server.wait([job_id], timeout, _Progress())
         status = states[job_id]
         if status.state != "Finished":
-            say(f"cell {cell.name}: LAVA job {job_id} not finished after "
-                f"{timeout:.0f} s ({status.state}); cancelling it")
+            if not status.failure:
+                status.failure = (f"timed out after {timeout:.0f} s in state "
+                                  f"{status.state}")
+            say(f"cell {cell.name}: LAVA job {job_id}: {status.failure}; "
+                "cancelling it")
             server.cancel(job_id)
-            status.failure = (f"timed out after {timeout:.0f} s in state "
-                              f"{status.state}")
         suites = server.suites(job_id)
         tests = server.tests(job_id)
         try:
@@ -210,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_down)
     sub.add_parser("status", help="what of the lab runs").set_defaults(
         func=cmd_status)
+    p = sub.add_parser("worker", help="stop or start the lab's worker")
+    p.add_argument("action", choices=("stop", "start"))
+    p.set_defaults(func=cmd_worker)
     for name, func, text in (("job", cmd_job, "print a cell's job definition"),
                              ("run", cmd_run, "run one cell through LAVA")):
         p = sub.add_parser(name, help=text)

@@ -131,18 +131,37 @@ class Server:
                 lines.append(msg if isinstance(msg, str) else str(msg))
         return lines
 
+    def worker_state(self, device: str) -> tuple[str, str]:
+        """(worker name, its state: Online or Offline) of a device."""
+        worker = str(self._json("GET", f"devices/{device}/").get("worker_host"))
+        state = str(self._json("GET", f"workers/{worker}/").get("state"))
+        return worker, state
+
     def wait(self, job_ids: list[int], timeout: float,
              progress: Callable[[dict[int, JobStatus], float], None],
              poll: float = 5.0) -> dict[int, JobStatus]:
         """Poll the jobs until all are finished or timeout seconds passed;
-        progress gets the states after each poll. The last states."""
+        progress gets the states after each poll. The last states. A
+        running job whose worker the server has marked offline (no ping
+        for a minute) is given up: its failure names the worker."""
         start = time.monotonic()
         states: dict[int, JobStatus] = {}
+        gone: set[int] = set()
         while True:
             for jid in job_ids:
-                if jid in states and states[jid].state == FINISHED:
+                if jid in gone or (jid in states
+                                   and states[jid].state == FINISHED):
                     continue
-                states[jid] = self.status(jid)
+                st = states[jid] = self.status(jid)
+                if st.state == "Running" and st.worker:
+                    worker, wstate = self.worker_state(st.worker)
+                    if wstate != "Online":
+                        st.failure = (f"worker {worker} of device {st.worker}"
+                                      f" went away (state {wstate})")
+                        gone.add(jid)
+            if gone and gone | {j for j, s in states.items()
+                                if s.state == FINISHED} >= set(job_ids):
+                return states
             elapsed = time.monotonic() - start
             progress(states, elapsed)
             if all(s.state == FINISHED for s in states.values()):
