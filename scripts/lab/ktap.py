@@ -29,6 +29,9 @@ _PLAN = re.compile(r"^1\.\.(\d+)")
 _RESULT = re.compile(r"^(not )?ok\s+(\d+)\s*(.*)$")
 _DIRECTIVE = re.compile(r"(?:^|\s)#\s*([A-Za-z]+)\s*(.*)$")
 _RUN = re.compile(r"^#\s+RUN\s")
+# A harness diagnostic ("# file.c:120:case:Expected ..."), not its
+# OK/FAIL/SKIP echo of the result or its totals.
+_NOTE = re.compile(r"^#(?!\s+(?:OK|FAIL|SKIP|XFAIL|XPASS)\s)(?!\s*(?:Totals|PASSED|FAILED)\b)\s*\S")
 
 
 def classify(line: str) -> tuple[Status, str, str] | None:
@@ -64,6 +67,7 @@ class _Binary:
     ended: bool = False
     results: list[CaseResult] = field(default_factory=list)
     last_stamp: float | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 class ConsoleParser:
@@ -102,6 +106,10 @@ class ConsoleParser:
             return
         if _RUN.match(line):
             cur.last_stamp = stamp
+            cur.notes = []
+            return
+        if _NOTE.match(line):
+            cur.notes.append(line[1:].strip())
             return
         p = _PLAN.match(line)
         if p and cur.plan is None:
@@ -111,6 +119,9 @@ class ConsoleParser:
         if res is None:
             return
         status, name, reason = res
+        if status is Status.FAIL and not reason and cur.notes:
+            reason = " | ".join(cur.notes[-3:])
+        cur.notes = []
         duration = None
         if stamp is not None and cur.last_stamp is not None:
             duration = round(stamp - cur.last_stamp, 3)
@@ -160,8 +171,11 @@ class ConsoleParser:
         if not b.ended:
             return Status.ERROR, ("did not finish (no END marker: the guest "
                                   "stopped or hung)")
-        if b.rc is not None and b.rc not in (0, 4):
-            return Status.ERROR, f"exited with status {b.rc}"
+        failed = any(r.status is Status.FAIL for r in b.results)
+        if b.rc is not None and b.rc not in (0, 4) and not failed:
+            # A failed case explains a failing exit status; a binary
+            # that exits badly with no failed case died.
+            return Status.ERROR, f"exited with status {b.rc} although no case failed"
         if n == 0 and (b.rc == 4 or b.plan == 0):
             return Status.SKIP, ("skipped as a whole" if b.rc == 4
                                  else "planned no test (1..0)")

@@ -70,6 +70,13 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual([(r.binary, r.status) for r in none],
                          [("b", Status.ERROR), ("c", Status.ERROR)])
 
+    def test_failed_case_explains_exit_status(self):
+        recs = parse_console(console("b", recorded("harness.tap"), rc=1), "m")
+        self.assertFalse([r for r in recs if not r.case])
+        fail = [r for r in recs if r.status is Status.FAIL][0]
+        self.assertIn("Expected 0 (0) == memcmp(src, dst, size) (1)", fail.reason)
+        self.assertNotIn("FAIL", fail.reason.split(" | ")[-1][:6])
+
     def test_whole_binary_skip(self):
         recs = parse_console(console("b", "", rc=4), "m")
         self.assertEqual([(r.case, r.status) for r in recs], [("", Status.SKIP)])
