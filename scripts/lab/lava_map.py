@@ -39,17 +39,21 @@ class CellOutcome:
     problem: str = ""
 
 
-def _original_name(test: dict[str, Any]) -> str:
+def _metadata(test: dict[str, Any]) -> dict[str, Any]:
+    """A test case's metadata (YAML text in the API's answer) as a dict."""
     meta = test.get("metadata")
     if isinstance(meta, str):
         try:
             meta = yaml.safe_load(meta)
         except yaml.YAMLError:
             meta = None
-    if isinstance(meta, dict):
-        extra = meta.get("extra")
-        if isinstance(extra, dict) and extra.get("test_case_id"):
-            return str(extra["test_case_id"])
+    return meta if isinstance(meta, dict) else {}
+
+
+def _original_name(test: dict[str, Any]) -> str:
+    extra = _metadata(test).get("extra")
+    if isinstance(extra, dict) and extra.get("test_case_id"):
+        return str(extra["test_case_id"])
     return str(test.get("name", ""))
 
 
@@ -62,13 +66,8 @@ def job_error(suites: dict[int, str], tests: Iterable[dict[str, Any]]
             continue
         if t.get("name") != "job" or t.get("result") == "pass":
             continue
-        meta = t.get("metadata")
-        if isinstance(meta, str):
-            try:
-                meta = yaml.safe_load(meta)
-            except yaml.YAMLError:
-                meta = None
-        if isinstance(meta, dict) and meta.get("error_msg"):
+        meta = _metadata(t)
+        if meta.get("error_msg"):
             return f"{meta.get('error_type', 'error')}: {meta['error_msg']}"
     return ""
 
