@@ -9,4 +9,5 @@ lava_job  a matrix cell as a LAVA job definition
 lava_api  the LAVA server's REST API (submit, wait, results, log)
 lava_map  a finished LAVA job's results back into records
 daemons, postgres, lavalab, cli   scripts/lava-lab: a LAVA on this host
+replay_guest  a stand-in guest that prints a recorded console (tests/lab)
 """

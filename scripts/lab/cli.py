@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from lab import lava_map, report
+from lab import lava_map, replay_guest, report
 from lab.lava_api import JobStatus, LavaError, Server
-from lab.lava_job import Cell, cell_from_cmdline, job_yaml
+from lab.lava_job import Cell, cell_from_cmdline, file_url, job_yaml
 from lab.lavalab import DEFAULT_STATE, Config, Lab
 from lab.postgres import LabError
 from lab.records import RunInfo, Status
@@ -108,6 +108,9 @@ def _cell(args: argparse.Namespace) -> Cell:
                        f"(no {conf} to read them from)")
     cell = cell_from_cmdline(args.name or args.machine, args.machine, argv,
                              tests)
+    if args.replay:
+        cell.kernel = file_url(replay_guest.build(args.out_dir))
+        cell.initrd = file_url(args.replay)
     cell.timeout_min = max(1, args.timeout // 60)
     return cell
 
@@ -242,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--tests", default="",
                        help="the binaries the initramfs runs, in order "
                             "(default: those of vmtest.conf beside --cmdline)")
+        p.add_argument("--replay", type=Path, default=None,
+                       help="boot the replay guest of tests/lab instead, "
+                            "printing this console text (a test of the lab)")
         p.add_argument("--timeout", type=int, default=1800,
                        help="seconds to wait for the job (default: %(default)s)")
         p.add_argument("--url", default="", help="LAVA server (default: "

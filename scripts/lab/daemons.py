@@ -90,6 +90,9 @@ class Daemon:
     user: str | None = None
     stop_signal: int = signal.SIGTERM
     stop_timeout: float = 30.0
+    # The process when this object started it (it is then our child, to
+    # be reaped when it stops).
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def pid_file(self) -> Path:
@@ -126,6 +129,7 @@ class Daemon:
                 stderr=subprocess.STDOUT, env=env, cwd="/",
                 start_new_session=True, user=self.user,
                 group=self.user, extra_groups=[] if self.user else None)
+        self._proc = proc
         self.pid_file.write_text(f"{proc.pid}\n")
         return proc.pid
 
@@ -144,6 +148,9 @@ class Daemon:
         for p in [pid] + tree:
             if alive(p):
                 os.kill(p, signal.SIGKILL)
+        if self._proc is not None and self._proc.pid == pid:
+            self._proc.wait(timeout=10)
+            self._proc = None
         left = wait_gone([pid] + tree, 10)
         if left:
             say(f"{self.name}: processes {left} survived SIGKILL")

@@ -119,6 +119,10 @@ class ConsoleParser:
         if res is None:
             return
         status, name, reason = res
+        if not name:
+            # "ok 3 # SKIP": no description. The number names it; an
+            # empty case name is a binary's own record.
+            name = "#" + _RESULT.match(line).group(2)  # type: ignore[union-attr]
         if status is Status.FAIL and not reason and cur.notes:
             reason = " | ".join(cur.notes[-3:])
         cur.notes = []

@@ -13,6 +13,7 @@ ERROR naming the job id; LAVA's results never turn an ERROR into a PASS.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -50,11 +51,13 @@ def _metadata(test: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def _original_name(test: dict[str, Any]) -> str:
-    extra = _metadata(test).get("extra")
-    if isinstance(extra, dict) and extra.get("test_case_id"):
-        return str(extra["test_case_id"])
-    return str(test.get("name", ""))
+def lava_case_id(case: str) -> str:
+    """The name LAVA's monitor gives a result line's case: lower case, each
+    run of other characters than letters, digits and "_" made "_" ("" for
+    a line without a name, which the adapter calls "#N")."""
+    if re.fullmatch(r"#\d+", case):
+        return ""
+    return re.sub(r"\W+", "_", case.strip().lower())
 
 
 def job_error(suites: dict[int, str], tests: Iterable[dict[str, Any]]
@@ -73,20 +76,34 @@ def job_error(suites: dict[int, str], tests: Iterable[dict[str, Any]]
 
 
 def lava_records(cell: Cell, suites: dict[int, str],
-                 tests: Iterable[dict[str, Any]], log_path: str = ""
-                 ) -> list[CaseResult]:
-    """The cases LAVA recorded for the cell's binaries, as records."""
+                 tests: Iterable[dict[str, Any]], console: list[CaseResult],
+                 log_path: str = "") -> list[CaseResult]:
+    """The cases LAVA recorded for the cell's binaries, as records. LAVA
+    keeps only its own form of a case's name (the original is in a file on
+    the server): the console's case of that form, in order, gives it back,
+    with its reason when both say the same."""
+    names: dict[tuple[str, str], list[CaseResult]] = {}
+    for r in console:
+        if r.case:
+            names.setdefault((r.binary, lava_case_id(r.case)), []).append(r)
     out = []
-    for t in tests:
+    for t in sorted(tests, key=lambda t: int(t.get("id", 0))):
         binary = suites.get(int(t.get("suite", -1)), "")
         if binary == LAVA_SUITE or binary not in cell.binaries:
             continue
-        name = _original_name(t)
+        lava_name = str(t.get("name", ""))
+        pending = names.get((binary, lava_name))
+        twin = pending.pop(0) if pending else None
+        name = twin.case if twin else lava_name
+        status = _LAVA_STATUS.get(str(t.get("result")), Status.ERROR)
+        # The reason (a SKIP's, a failed assertion) and the time only the
+        # console has, where it agrees on the outcome.
+        same = twin is not None and twin.status is status
         out.append(CaseResult(
             machine=cell.machine, mode=mode_of(name), binary=binary,
-            case=name, status=_LAVA_STATUS.get(str(t.get("result")),
-                                               Status.ERROR),
-            log_path=log_path))
+            case=name, status=status,
+            duration=twin.duration if same and twin else None,
+            log_path=log_path, reason=twin.reason if same and twin else ""))
     return out
 
 
@@ -95,9 +112,9 @@ def outcome(cell: Cell, status: JobStatus, suites: dict[int, str],
             log_path: str = "") -> CellOutcome:
     """The cell's records from a job that ran (finished or not)."""
     jid = status.job_id
-    from_lava = lava_records(cell, suites, tests, log_path)
     from_console = parse_console(console, cell.machine, log_path,
                                  expected=cell.binaries)
+    from_lava = lava_records(cell, suites, tests, from_console, log_path)
     records = list(from_lava)
     problem = ""
     if status.state != "Finished" or status.health != "Complete":
