@@ -106,6 +106,10 @@ class Daemon:
 
     def pid(self) -> int | None:
         """Its PID if it runs (per the PID file), else None."""
+        if self._proc is not None and self._proc.poll() is None:
+            # Started by this object: its command line may not be this
+            # daemon's yet (the child has not reached exec).
+            return self._proc.pid
         try:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):

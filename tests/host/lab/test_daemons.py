@@ -2,6 +2,7 @@
 """Daemons started with a PID file and stopped with their whole tree."""
 
 import os
+import signal
 import tempfile
 import time
 import unittest
@@ -15,6 +16,15 @@ assert labtest.ROOT
 
 
 class DaemonTest(unittest.TestCase):
+    @staticmethod
+    def _kill_tree(pid):
+        """Whatever the test left of the tree, killed (it ignores SIGTERM)."""
+        for p in [pid] + descendants(pid):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
     def test_start_stop_tree(self):
         with tempfile.TemporaryDirectory() as d:
             # A parent that ignores SIGTERM and a grandchild in a session
@@ -24,6 +34,7 @@ class DaemonTest(unittest.TestCase):
             dm = Daemon("t", ["bash", "-c", script], Path(d), match="trap",
                         stop_timeout=1)
             pid = dm.start()
+            self.addCleanup(self._kill_tree, pid)
             self.assertEqual(dm.start(), pid)  # twice is fine
             deadline = time.monotonic() + 10
             while not (Path(d) / "child").exists() and time.monotonic() < deadline:
