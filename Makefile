@@ -63,7 +63,8 @@ help:
 	@echo 'make bench    time the VM suite (boot, per binary, memcpy_storm per mode,'
 	@echo '              and the cost of vmtest --trace-device)'
 	@echo 'make soak     the igb recovery test of the series tip, ROUNDS=10 times in one VM'
-	@echo 'make build    build the selftests out of tree with gcc and clang (-Werror)'
+	@echo 'make build    build the selftests out of tree with gcc and clang (-Werror),'
+	@echo '              and cross-built for arm64 (build-arm64)'
 	@echo 'make intree   build the mirror inside a kernel tree (TARGETS=vfio)'
 	@echo 'make compat   Linux 7.x tests/drivers on the mirror and back (upstream-compat)'
 	@echo 'make vm-7x    the VM suite of the series tip on a Linux 7.x test kernel'
@@ -81,13 +82,18 @@ deps:
 ensure-deps:
 	@scripts/install-deps --if-missing
 
-build: build-gcc build-clang
+build: build-gcc build-clang build-arm64
 
 build-gcc: | ensure-deps
 	$(MAKE) -C $(OOT) O=$(BUILD)/oot/gcc WERROR=1
 
 build-clang: | ensure-deps
 	$(MAKE) -C $(OOT) O=$(BUILD)/oot/clang WERROR=1 LLVM=1
+
+# Static, as an arm64 guest's initramfs carries them.
+build-arm64: | ensure-deps
+	$(MAKE) -C $(OOT) O=$(BUILD)/oot/arm64 WERROR=1 STATIC=1 \
+		ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 
 # The mirror dropped into a kernel tree, built by the kselftest Makefile.
 intree: | ensure-deps
@@ -183,5 +189,5 @@ check: build intree host-test lint compat vm-7x series-verify
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: help deps ensure-deps build build-gcc build-clang intree host-test lint run run-tree \
+.PHONY: help deps ensure-deps build build-gcc build-clang build-arm64 intree host-test lint run run-tree \
 	bench soak compat vm-7x series-verify check clean

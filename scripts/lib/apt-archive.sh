@@ -99,3 +99,58 @@ debian_archive()
 	[ "$key" = - ] && key=$DEBIAN_KEYRING
 	echo "$uri $key"
 }
+
+# private_apt_at DIR TOOL [ARG...]: apt-get or apt-cache with every path of
+# its own under DIR (DIR/sources.list, DIR/lists, DIR/cache): the machine's
+# sources, lists, caches and dpkg architectures are never touched. Extra
+# -o options (e.g. a foreign APT::Architecture) go among the ARGs.
+private_apt_at()
+{
+	local dir=$1 tool=$2
+
+	shift 2
+	"$tool" -q -o Dir::Etc::sourcelist="$dir/sources.list" \
+		-o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$dir/lists" \
+		-o Dir::Cache="$dir/cache" \
+		-o Dir::State::status=/var/lib/dpkg/status \
+		-o APT::Sandbox::User=root \
+		-o Acquire::Retries=3 "$@"
+}
+
+# private_apt_update DIR SUITE [ARCH]: refresh the private package list of
+# SUITE (for ARCH, default the machine's own) under DIR, from this
+# machine's archive, at most every APT_REFRESH_HOURS hours (so a warm run
+# asks the archive nothing). Fails with one line on stderr when the archive
+# does not answer or has no such suite.
+private_apt_update()
+{
+	local dir=$1 suite=$2 arch=${3:-} archive uri key opts
+
+	private_apt_fresh "$dir" && return 0
+	archive=$(debian_archive) || {
+		echo "${PROG:-apt}: no Debian archive in this machine's apt sources" >&2
+		return 1
+	}
+	uri=${archive% *}
+	key=${archive#* }
+	opts="signed-by=$key${arch:+ arch=$arch}"
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	echo "deb [$opts] $uri $suite main" >"$dir/sources.list"
+	private_apt_at "$dir" apt-get ${arch:+-o APT::Architecture="$arch"} \
+		${arch:+-o APT::Architectures="$arch"} update >"$dir/update.log" 2>&1 || {
+		echo "${PROG:-apt}: apt-get update of $suite from $uri failed; see $dir/update.log" >&2
+		return 1
+	}
+	touch "$dir/lists/.updated"
+}
+
+# private_apt_fresh DIR: true when DIR's package list was refreshed less
+# than APT_REFRESH_HOURS (default 24) hours ago.
+private_apt_fresh()
+{
+	local stamp=$1/lists/.updated
+
+	[ -f "$stamp" ] &&
+		[ -n "$(find "$stamp" -mmin -$((${APT_REFRESH_HOURS:-24} * 60)))" ]
+}

@@ -16,44 +16,15 @@ KSRC7_APT=$CACHE_DIR/apt-$KSRC7_SUITE
 # apt-get and apt-cache with every path of their own under KSRC7_APT.
 private_apt()
 {
-	local tool=$1
-
-	shift
-	"$tool" -q -o Dir::Etc::sourcelist="$KSRC7_APT/sources.list" \
-		-o Dir::Etc::sourceparts=- \
-		-o Dir::State::Lists="$KSRC7_APT/lists" \
-		-o Dir::Cache="$KSRC7_APT/cache" \
-		-o Dir::State::status=/var/lib/dpkg/status \
-		-o APT::Sandbox::User=root \
-		-o Acquire::Retries=3 "$@"
+	private_apt_at "$KSRC7_APT" "$@"
 }
 
 # Refresh the private package list of KSRC7_SUITE, at most every
-# KSRC7_REFRESH_HOURS hours (so a warm 'make check' asks the archive nothing).
-# Fails quietly (the caller says why) when the archive does not answer or
-# has no such suite.
+# KSRC7_REFRESH_HOURS hours. Fails (one line says why) when the archive
+# does not answer or has no such suite.
 ksrc7_update()
 {
-	local archive uri key stamp=$KSRC7_APT/lists/.updated
-
-	if [ -f "$stamp" ] &&
-		[ -n "$(find "$stamp" -mmin -$((${KSRC7_REFRESH_HOURS:-24} * 60)))" ]; then
-		return 0
-	fi
-
-	archive=$(debian_archive) || {
-		info "no Debian archive in this machine's apt sources"
-		return 1
-	}
-	uri=${archive% *}
-	key=${archive#* }
-	mkdir -p "$KSRC7_APT/lists/partial" "$KSRC7_APT/cache/archives/partial"
-	echo "deb [signed-by=$key] $uri $KSRC7_SUITE main" >"$KSRC7_APT/sources.list"
-	private_apt apt-get update >"$KSRC7_APT/update.log" 2>&1 || {
-		info "apt-get update of $KSRC7_SUITE from $uri failed; see $KSRC7_APT/update.log"
-		return 1
-	}
-	touch "$stamp"
+	APT_REFRESH_HOURS=${KSRC7_REFRESH_HOURS:-24} private_apt_update "$KSRC7_APT" "$KSRC7_SUITE"
 }
 
 # "PACKAGE VERSION" of the newest linux-source-7.N in the private list.
