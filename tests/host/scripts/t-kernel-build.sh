@@ -77,7 +77,8 @@ check_true "a build of the fake tree succeeds" test "$RC" = 0 -a -f "$VFIO_IGB_C
 # SIGKILL in the middle of the build: the make must go too, and the lock.
 env KDIR="$K" FAKE_BUILD_SECS=60 "$BTK" --force >/dev/null 2>&1 &
 btk=$!
-for _ in $(seq 100); do
+# Up to a minute: the fragments are scanned first, slow on a loaded host.
+for _ in $(seq 600); do
 	[ -s "$VFIO_IGB_CACHE/kernel-$k0/sleep.pid" ] && break
 	sleep 0.1
 done
