@@ -76,7 +76,7 @@ def driver(m=None):
     t.runstate('prelaunch', 'running')
     t.cfg(0x10, 0xfeba0000)
     t.cfg(0x4, 0x106, 2)
-    # Reset (DS 4.2.1.6.1): quiet for 1 ms, then poll EECD.AUTO_RD.
+    # Reset: quiet for 1 ms (DS 4.2.1.6.1), then poll EECD.AUTO_RD (Linux).
     t.w(IMC, 0xffffffff)
     t.w(EIMC, 0xffffffff)
     t.w(CTRL, RST)
@@ -133,7 +133,7 @@ def driver(m=None):
     t.w(RCTL, lbm | 0x401801a)
     t.w(RXDCTL, ENABLE)
     t.r(RXDCTL, ENABLE)
-    # MSI-X: GPIE first (DS 7.3.2.11).
+    # MSI-X: GPIE first (Linux igb_configure_msix()).
     if m == 'gpie-order':
         t.w(EIAC, 1)
     t.w(GPIE, 0xc0000010)
