@@ -283,11 +283,12 @@ def main():
         with open(fake, 'w') as f:
             f.write('#!/bin/sh\nexit 0\n')
         os.chmod(fake, 0o755)
-        lib = os.path.join(HERE, '..', '..', 'scripts', 'lib')
-        p = subprocess.run(['bash', '-c', 'set -euo pipefail; PROG=vmtest; '
-                            f'source {lib}/common.sh; source {lib}/vm-qemu.sh; '
-                            f'source {lib}/vm-trace.sh; trace_prepare {d}'],
-                           env=dict(os.environ, QEMU=fake), capture_output=True, text=True)
+        scripts = os.path.join(HERE, '..', '..', 'scripts')
+        p = subprocess.run([sys.executable, '-c', 'import sys; from runner import devtrace\n'
+                            'try:\n  devtrace.prepare(sys.argv[1], sys.argv[2])\n'
+                            'except devtrace.TraceError as e:\n  sys.exit(f"vmtest: {e}")',
+                            fake, d], env=dict(os.environ, PYTHONPATH=scripts),
+                           capture_output=True, text=True)
         check(p.returncode != 0 and 'lacks the trace events: e1000e_core_read' in p.stderr
               and len(p.stderr.strip().splitlines()) == 1,
               'vmtest --trace-device: QEMU without the events is refused in one line',

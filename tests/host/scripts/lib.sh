@@ -85,6 +85,21 @@ check_true()
 	fi
 }
 
+# fake_bzimage FILE [SIZE]: a file vmtest takes for a bzImage (the setup
+# header's signatures, 4 setup sectors and 6 KiB of protected-mode code,
+# all zeros), cut to SIZE bytes when given. Nothing can boot it.
+fake_bzimage()
+{
+	local file=$1
+
+	truncate -s 0 "$file"
+	truncate -s $((5 * 512 + 6144)) "$file"
+	printf '\004' | dd of="$file" bs=1 seek=$((0x1f1)) conv=notrunc status=none
+	printf '\200\001\000\000' | dd of="$file" bs=1 seek=$((0x1f4)) conv=notrunc status=none
+	printf '\125\252\353\000HdrS' | dd of="$file" bs=1 seek=$((0x1fe)) conv=notrunc status=none
+	[ -z "${2:-}" ] || truncate -s "$2" "$file"
+}
+
 tap_done()
 {
 	echo "1..$TAP_N"

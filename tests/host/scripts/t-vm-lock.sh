@@ -14,7 +14,7 @@ export VMTEST_LOCK=$WORK/vm.lock
 mkdir -p "$WORK/bin/scripts"
 : >"$WORK/bin/vfio_pci_device_test"
 : >"$WORK/bin/scripts/setup.sh"
-: >"$WORK/bzImage"
+fake_bzimage "$WORK/bzImage"
 cat >"$WORK/qemu" <<SH
 #!/bin/sh
 [ "\$1" = --version ] && { echo "QEMU emulator version 10.0.0"; exit 0; }
@@ -35,8 +35,9 @@ lacks()
 	! grep -q -- "$1" "$2"
 }
 
-# hold_lock SECS [-s]: hold the VM lock for SECS seconds, as a run on the
-# real clock would (with -s: on the virtual clock).
+# hold_lock SECS [-s]: hold the VM lock for SECS seconds (less once
+# $WORK/release exists), as a run on the real clock would (with -s: on the
+# virtual clock).
 hold_lock()
 {
 	(
@@ -44,7 +45,11 @@ hold_lock()
 		flock "${2:--x}" "$fd"
 		echo "PID $BASHPID, a test holder" >"$VMTEST_LOCK"
 		: >"$WORK/held"
-		sleep "$1"
+		# Until SECS are over or the test lets go.
+		for _ in $(seq $(($1 * 10))); do
+			[ -e "$WORK/release" ] && break
+			sleep 0.1
+		done
 	) &
 	HOLDER=$!
 	for _ in $(seq 50); do
@@ -86,9 +91,18 @@ kill "$HOLDER" 2>/dev/null || true
 wait "$HOLDER" 2>/dev/null || true
 rm -f "$WORK/qemu.log"
 
-rm -f "$WORK/held"
-hold_lock 2
-run vmtest --lock-wait 30
+rm -f "$WORK/held" "$WORK/release"
+hold_lock 60
+# Let go once the run waits for it, however long it took to get there.
+: >"$ERR"
+(
+	for _ in $(seq 600); do
+		grep -qs "waiting up to" "$ERR" && break
+		sleep 0.1
+	done
+	: >"$WORK/release"
+) &
+run vmtest --lock-wait 90
 check_true "a second run goes ahead once the first's VM is gone" \
 	grep -q "the other VM run is done; going ahead" "$ERR"
 check_true "... and only then starts QEMU" test -s "$WORK/qemu.log"
