@@ -48,8 +48,8 @@ class SuperviseTest(unittest.TestCase):
         self.work = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, self.work)
         os.makedirs(os.path.join(self.work, 'bin/scripts'))
-        for f in ('bin/a_test', 'bin/scripts/setup.sh'):
-            open(os.path.join(self.work, f), 'w').close()
+        for name in ('bin/a_test', 'bin/scripts/setup.sh'):
+            open(os.path.join(self.work, name), 'w').close()
         fake_bzimage(os.path.join(self.work, 'bzImage'))
         qemu = os.path.join(self.work, 'qemu')
         with open(qemu, 'w') as f:
@@ -71,7 +71,8 @@ class SuperviseTest(unittest.TestCase):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        self.proc.stdout.close()
+        if self.proc.stdout:
+            self.proc.stdout.close()
         if os.path.exists(self.pid_file):
             pid = self.qemu_pid()
             if alive(pid):
@@ -120,7 +121,7 @@ class WatchTest(unittest.TestCase):
     def watch(self, timeout_s, stall_s):
         qemu = supervise.Qemu(['sh', '-c', 'echo one; echo two; exec sleep 600'])
         self.addCleanup(qemu.stop, 1.0)
-        lines = []
+        lines: list[str] = []
         why = supervise.watch(qemu, lines.append, lambda: None, supervise.host_usecs(),
                               timeout_s, stall_s, lambda: 'a_test')
         rc = qemu.stop(1.0)
@@ -138,7 +139,7 @@ class WatchTest(unittest.TestCase):
 
     def test_end_of_output(self):
         qemu = supervise.Qemu(['printf', 'a\\r\\nb'])
-        lines = []
+        lines: list[str] = []
         self.assertIsNone(supervise.watch(qemu, lines.append, lambda: None,
                                           supervise.host_usecs(), 100, 100, lambda: ''))
         self.assertEqual(qemu.reap(), 0)
