@@ -50,24 +50,35 @@ snippet_addresses()
 }
 
 # The kernel tree whose get_maintainer.pl and MAINTAINERS decide: $1 when
-# given, else KDIR, else the cached Debian source. Dies naming the path
-# when the script is missing.
+# given, else KDIR, else the newest Linux 7.x source (scripts/kernel-source
+# 7: the cached one, or fetched once). Never Debian's 6.12 behind the
+# user's back: its MAINTAINERS has no VFIO SELFTESTS entry, and the mail
+# would go to the selftests maintainer alone. Dies in one line when there
+# is no tree, or the tree lacks what get_maintainer.pl needs.
 maintainers_tree()
 {
-	local kdir=${1:-} tree
+	local kdir=${1:-${KDIR:-}} tree log from="--kdir "
 
+	[ -n "${1:-}" ] || from=KDIR=
 	if [ -n "$kdir" ]; then
 		if [ ! -f "$kdir/Makefile" ] || [ ! -d "$kdir/tools/testing/selftests" ]; then
-			die "mail: --kdir $kdir is not a kernel source tree (no Makefile or tools/testing/selftests)"
+			die "mail: $from$kdir is not a kernel source tree (no Makefile or tools/testing/selftests)"
 		fi
 		tree=$(cd "$kdir" && pwd)
 	else
-		tree=$(kernel_source) || exit 1
+		log=$SERIES_OUT/kernel-source-7.log
+		mkdir -p "$SERIES_OUT"
+		if ! tree=$("$PROJECT_ROOT/scripts/kernel-source" 7 2>"$log"); then
+			die "mail: no Linux 7.x source for MAINTAINERS ($(tail -n 1 "$log" | sed 's/^kernel-source: //')): pass --kdir DIR (a kernel tree with the VFIO SELFTESTS entry), or --no-get-maintainer --to ADDR"
+		fi
+		cat "$log" >&2
 	fi
 	[ -f "$tree/scripts/get_maintainer.pl" ] ||
 		die "mail: $tree/scripts/get_maintainer.pl missing: give a complete kernel tree with --kdir DIR (or KDIR=), or address the mail yourself with --no-get-maintainer --to ADDR"
 	[ -f "$tree/MAINTAINERS" ] ||
 		die "mail: $tree/MAINTAINERS missing: give a complete kernel tree with --kdir DIR (or KDIR=)"
+	grep -Eq "^F:[[:space:]]+tools/testing/selftests/vfio/?\$" "$tree/MAINTAINERS" ||
+		info "mail: warning: $tree/MAINTAINERS has no entry for tools/testing/selftests/vfio/ (older than VFIO SELFTESTS): only the generic selftests maintainers are addressed"
 	echo "$tree"
 }
 

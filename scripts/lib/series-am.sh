@@ -55,7 +55,7 @@ normalise_with_b4_am()
 		return 1
 	fi
 	mbx=$(find "$work/b4am" -name '*.mbx' | head -n 1)
-	[ -n "$mbx" ] || { info "am: b4 am wrote no .mbx; using git am"; return 1; }
+	[ -n "$mbx" ] || { info "am: b4 am wrote no .mbx ($(tail -n 1 "$B4_LOG")); using git am"; return 1; }
 	count=$(git mailsplit --mboxrd -d4 -o"$work/b4split" "$mbx") || return 1
 	if [ "$count" != "${#SERIES_MAIL_FILES[@]}" ]; then
 		info "am: b4 am kept $count of ${#SERIES_MAIL_FILES[@]} patches; using git am"

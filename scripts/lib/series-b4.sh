@@ -83,7 +83,7 @@ write_b4_cover()
 # b4 write the mails into $1.
 mail_with_b4()
 {
-	local dir=$1 cover
+	local dir=$1 cover extras
 
 	prepare_b4_home "$(sgit config user.name) <$(sgit config user.email)>"
 	cover=$B4_HOME/cover.txt
@@ -92,7 +92,40 @@ mail_with_b4()
 	B4_LOG=$SERIES_OUT/b4.log
 	: >"$B4_LOG"
 	run_b4 prep -e "$SERIES_BASE_TAG"
+	extras=$(b4_extra_prefixes)
+	# shellcheck disable=SC2086 # the prefixes are several words
+	[ -z "$extras" ] || run_b4 prep --set-prefixes $extras
 	B4_EDITOR="cp $cover" run_b4 prep --edit-cover
 	run_b4 send --no-sign --not-me-too -o "$dir"
 	[ -n "$(ls -A "$dir")" ] || die "b4 send -o wrote nothing into $dir (see $(project_rel "$B4_LOG"))"
+	b4_subjects_to_prefix "$dir" "$extras"
+}
+
+# The words of SERIES_SUBJECT_PREFIX other than PATCH ("RFC" of
+# "RFC PATCH"): what b4 calls extra prefixes.
+b4_extra_prefixes()
+{
+	local word out=""
+
+	for word in $SERIES_SUBJECT_PREFIX; do
+		[ "${word^^}" = PATCH ] || out+="${out:+ }$word"
+	done
+	echo "$out"
+}
+
+# b4 0.12 always puts PATCH first ("[PATCH RFC 3/8]"); give the mails in
+# directory $1 the tag as configured ("[RFC PATCH 3/8]", as patches/ and
+# format-patch have it). $2: the extra prefixes b4 was given.
+b4_subjects_to_prefix()
+{
+	local dir=$1 extras=$2 file
+
+	for file in "$dir"/*; do
+		[ -f "$file" ] || continue
+		B4_TAG="PATCH${extras:+ $extras}" WANT=$SERIES_SUBJECT_PREFIX perl -i -pe '
+			$head = 1 if $. == 1;
+			$head = 0 if /^$/;
+			s/^Subject: \[\Q$ENV{B4_TAG}\E(?=[ \]])/Subject: [$ENV{WANT}/ if $head;
+		' "$file"
+	done
 }

@@ -87,6 +87,8 @@ check_build()
 	grep ': warning: ' "$log" >"$dir/$flavor.findings" || true
 	count=$(wc -l <"$dir/$flavor.findings")
 	if [ "$rc" != 0 ]; then
+		build_errors "$out" <"$log" >"$dir/$flavor.errors"
+		echo "the build failed (make exit $rc); its errors:" >"$dir/$flavor.why"
 		set_check_result "$dir" "$flavor" "$count" error
 	else
 		set_check_result "$dir" "$flavor" "$count" ok
@@ -117,42 +119,11 @@ check_sparse()
 	count=$(wc -l <"$dir/sparse.findings")
 	if [ "$cmds" = 0 ]; then
 		echo "no compile command in gcc.log: the gcc build stopped before compiling" >>"$log"
-		set_check_result "$dir" sparse "$count" error
+		echo "not run: the gcc build stopped before it compiled anything" >"$dir/sparse.why"
+		set_check_result "$dir" sparse "$count" notrun
 	else
 		set_check_result "$dir" sparse "$count" ok
 	fi
-}
-
-# True when line $2 of file $1 invokes a kselftest harness macro. The
-# harness defines its functions without 'static', so sparse flags every
-# TEST()/FIXTURE*() of every test; those are not the series' to fix.
-is_harness_macro_line()
-{
-	sed -n "$2p" "$1" 2>/dev/null | grep -Eq '^(TEST|FIXTURE)[A-Z_]*\(|^TEST_HARNESS_MAIN'
-}
-
-# Filter a sparse build log (stdin) to the diagnostics in the mirror's own
-# files. Headers of the kernel tree (the harness, tools/include, uapi) are
-# reported by path outside the mirror and are not this series' business.
-sparse_findings()
-{
-	local out=$1 src=$2 line path lnum msg
-	local skel=$out/skel/$MIRROR_PATH
-	local re='^([^:]+):([0-9]+):[0-9]+: (warning|error): (.*)$'
-
-	while IFS= read -r line; do
-		[[ $line =~ $re ]] || continue
-		path=${BASH_REMATCH[1]}
-		lnum=${BASH_REMATCH[2]}
-		msg=${BASH_REMATCH[4]}
-		path=${path#"$skel"/}
-		case $path in /* | ../*) continue ;; esac
-		if [[ $msg == *"was not declared. Should it be static?" ]] &&
-		   is_harness_macro_line "$src/$MIRROR_PATH/$path" "$lnum"; then
-			continue
-		fi
-		echo "$path:${line#*"$path":}"
-	done
 }
 
 # The --ignore list for checkpatch: the first word of each line of
@@ -181,7 +152,7 @@ check_checkpatch()
 	# about the project this script happens to run in.
 	(cd "$dir" && perl "$CHECKPATCH" --no-tree --strict --show-types \
 		--ignore "$CHECKPATCH_IGNORE" - <"$dir/commit.patch") >"$log" 2>&1 || true
-	grep -E '^(ERROR|WARNING|CHECK):' "$log" >"$dir/checkpatch.findings" || true
+	checkpatch_findings <"$log" >"$dir/checkpatch.findings"
 	total=$(grep -E '^total: [0-9]+ errors, [0-9]+ warnings, ([0-9]+ checks, )?[0-9]+ lines checked' "$log" || true)
 	if [ -z "$total" ]; then
 		set_check_result "$dir" checkpatch 0 error
@@ -307,6 +278,21 @@ check_hygiene()
 	fi
 }
 
+# Why a conformance run of directory $1 left no verdict, in one line:
+# the VM run that made no trace (its exit status and last line), or the
+# checker's own complaint.
+conform_error_why()
+{
+	local dir=$1 rc
+
+	rc=$(cat "$dir/vmtest.rc" 2>/dev/null || echo "?")
+	if [ ! -s "$dir/vm/igb-trace.log" ] && [ "$rc" != 0 ]; then
+		echo "no trace: the VM run failed (vmtest exit $rc: $(awk 'NF { l = $0 } END { print l }' "$dir/vmtest.log" 2>/dev/null))"
+	else
+		echo "the trace could not be judged: $(awk 'NF { l = $0 } END { print l }' "$dir/conformance.log" 2>/dev/null)"
+	fi
+}
+
 prepare_conform()
 {
 	need_cmd "$QEMU"
@@ -317,15 +303,21 @@ prepare_conform()
 # first commit is traced as well, for the comparison.
 check_conform()
 {
-	local total=$1 kernel n dir commit parent count parent_count pdir jobs
+	local total=$1 kernel="" n dir commit parent count parent_count pdir jobs
 	local -a runs=() parent_dirs=()
 
-	kernel=$(conformance_kernel)
 	# Which VM runs are needed: each commit's, and its parent's where the
-	# row above is not the parent.
+	# row above is not the parent. A commit whose gcc build failed gets
+	# none: its test program would not build in the VM either.
 	for ((n = 1; n <= total; n++)); do
 		dir=$CHECK_RUN/$n
 		commit=$(cat "$dir/commit")
+		if [ "$(cat "$dir/gcc.result" 2>/dev/null)" = error ]; then
+			echo "not run: the gcc build failed (see gcc)" >"$dir/conform.why"
+			set_check_result "$dir" conform 0 notrun
+			continue
+		fi
+		[ -n "${kernel:-}" ] || kernel=$(conformance_kernel)
 		runs+=("$commit $dir/conformance $kernel")
 		parent=$(sgit rev-parse "$commit^")
 		if [ "$n" -gt 1 ] && [ "$(cat "$CHECK_RUN/$((n - 1))/commit")" = "$parent" ]; then
@@ -339,13 +331,17 @@ check_conform()
 	# real clock, so vmtest lets one boot at a time, and the next one's
 	# build overlaps it.
 	jobs=$(nproc)
-	info "check: conformance: ${#runs[@]} trace(s), $jobs at a time (a kept result takes no VM run)"
-	run_task_pool "$jobs" conformance_run "${runs[@]}"
+	[ "${#runs[@]}" = 0 ] || {
+		info "check: conformance: ${#runs[@]} trace(s), $jobs at a time (a kept result takes no VM run)"
+		run_task_pool "$jobs" conformance_run "${runs[@]}"
+	}
 	for ((n = 1; n <= total; n++)); do
 		dir=$CHECK_RUN/$n
 		commit=$(cat "$dir/commit")
+		[ "$(cat "$dir/conform.result" 2>/dev/null)" != notrun ] || continue
 		cp "$dir/conformance/conformance.log" "$dir/conform.log" 2>/dev/null || true
 		if [ "$(conformance_cell "$dir/conformance")" = "err!" ]; then
+			conform_error_why "$dir/conformance" >"$dir/conform.why"
 			set_check_result "$dir" conform 0 error
 			continue
 		fi

@@ -74,7 +74,10 @@ $SERIES_BASE_TAG..HEAD; a single commit checks just that one):
 $(check_list_help)
 
 A cell is the number of findings; '!' marks a failure, 'err!' a build or a
-tool that broke (see its log). Exits non-zero if any cell failed.
+tool that broke, '-' a check not run because one it needs failed (the
+conform run of a commit whose gcc build failed). Under the table, each such
+cell in a line, with its first findings or errors (FILE:LINE: ...) and its
+log. Exits non-zero if any cell failed.
 
   --jobs N   checks run at once (default: the number of CPUs, $(nproc))
   --no-conformance  leave out the conform column and its VM runs
@@ -215,7 +218,8 @@ judge_against_parent()
 }
 
 # What a cell shows: the count, '!' when it failed, 'err!' when the check
-# could not run to the end, 'crash!' when it left no result at all.
+# could not run to the end, '-' when it was not run because one it needs
+# failed, 'crash!' when it left no result at all.
 cell_text()
 {
 	local n=$1 name=$2 result
@@ -225,6 +229,7 @@ cell_text()
 	ok) cell_field "$n" "$name" count 0 ;;
 	fail) echo "$(cell_field "$n" "$name" count 0)!" ;;
 	error) echo "err!" ;;
+	notrun) echo "-" ;;
 	*) echo "crash!" ;;
 	esac
 }
@@ -248,28 +253,37 @@ print_check_table()
 	done
 }
 
-# Name each failed cell with its first findings and its log (on stderr);
-# print the number of failed cells.
+# Name each failed cell with its first findings or errors and its log,
+# and each cell not run with why (on stderr); print the number of failed
+# cells, then the number not run.
 report_failed_cells()
 {
-	local total=$1 n name result failed=0 log
+	local total=$1 n name result failed=0 notrun=0 log
 
 	for ((n = 1; n <= total; n++)); do
 		for name in "${CHECK_NAMES[@]}"; do
 			result=$(cell_field "$n" "$name" result crash)
 			[ "$result" = ok ] && continue
+			if [ "$result" = notrun ]; then
+				notrun=$((notrun + 1))
+				echo "--- #$n $name: $(cell_field "$n" "$name" why "not run")" >&2
+				continue
+			fi
 			failed=$((failed + 1))
 			log=$CHECK_RUN/$n/$name.log
 			echo "--- #$n $name ($result): $(cell_field "$n" "$name" why "see $(project_rel "$log")")" >&2
 			if [ "$result" = fail ]; then
 				head -n 8 "$CHECK_RUN/$n/$name.findings" 2>/dev/null | sed 's/^/    /' >&2
-			elif [ -f "$log" ]; then
-				grep -E 'error|Error|undefined reference|\*\*\*' "$log" | head -n 8 | sed 's/^/    /' >&2
+			elif [ -f "$CHECK_RUN/$n/$name.errors" ]; then
+				head -n 8 "$CHECK_RUN/$n/$name.errors" | sed 's/^/    /' >&2
+			elif [ -s "$log" ]; then
+				# A tool that broke says why last.
+				awk 'NF' "$log" | tail -n 3 | sed 's/^/    /' >&2
 			fi
 			echo "    log: $(project_rel "$log")" >&2
 		done
 	done
-	echo "$failed"
+	echo "$failed $notrun"
 }
 
 # "; N results kept from an earlier run", when there were any.
@@ -284,7 +298,8 @@ kept_note()
 
 series_check()
 {
-	local jobs range="" start n total tip name failed=0 conform=${SERIES_CHECK_CONFORMANCE:-1}
+	local jobs range="" start n total tip name failed=0 notrun=0
+	local conform=${SERIES_CHECK_CONFORMANCE:-1}
 	local -a commits tasks=()
 
 	jobs=$(nproc)
@@ -346,9 +361,11 @@ series_check()
 		[ "${CHECK_RUNS[$name]}" != series ] || "check_$name" "$total"
 	done
 	print_check_table "$total"
-	failed=$(report_failed_cells "$total")
-	if [ "$failed" -gt 0 ]; then
-		die "check: $failed failed cell(s) in $total commit(s) ($(elapsed_since "$start"))$(kept_note)"
+	read -r failed notrun < <(report_failed_cells "$total")
+	if [ "$failed" -gt 0 ] || [ "$notrun" -gt 0 ]; then
+		[ "$notrun" = 0 ] || failed="$failed failed cell(s) and $notrun not run"
+		[ "$notrun" != 0 ] || failed="$failed failed cell(s)"
+		die "check: $failed in $total commit(s) ($(elapsed_since "$start"))$(kept_note)"
 	fi
 	info "check: $total commit(s), all ${#CHECK_NAMES[@]} checks passed ($(elapsed_since "$start"))$(kept_note)"
 }

@@ -17,12 +17,16 @@ sending anything. The placeholder identity of the stored series is replaced
 by yours, from 'git config user.name' and 'git config user.email', in From:
 and in Signed-off-by.
 
+Subjects: "[$SERIES_SUBJECT_PREFIX n/N]", the prefix 'series export' writes
+into patches/ (SERIES_SUBJECT_PREFIX overrides it for both), the cover
+letter's included.
+
 Addressing: To: the maintainers, Cc: the reviewers and lists that the
 kernel tree's own scripts/get_maintainer.pl names for the files the patches
-touch (tree: --kdir DIR, else KDIR, else Debian's linux-source-6.12 as
-cached for the builds; 6.12's MAINTAINERS predates the VFIO SELFTESTS
-entry, so for current maintainers use --kdir "\$(scripts/kernel-source 7)"),
-plus the L: lists (Cc) and any real M:/R: of
+touch (tree: --kdir DIR, else KDIR, else the newest Linux 7.x source of
+'scripts/kernel-source 7', fetched once into the cache; without one, mail
+stops and asks for --kdir: 6.12's MAINTAINERS predates the VFIO SELFTESTS
+entry), plus the L: lists (Cc) and any real M:/R: of
 MAINTAINERS-snippet. Mail that would carry a placeholder address in any
 header is refused and nothing is written.
 
@@ -30,10 +34,15 @@ header is refused and nothing is written.
   --to ADDR, --cc ADDR   add an address (repeatable; quote "Name <addr>")
   --no-get-maintainer    only --to/--cc and the snippet's lists
   (default)  git format-patch, one file per patch plus the cover letter,
-             threaded, ready for 'git send-email DIR/*.patch'
+             threaded, ready for 'git send-email DIR/*.patch' (Debian
+             package git-email, installed by scripts/install-deps)
   --b4       b4 (Debian's 0.12 or later): 'b4 prep -e' on a private copy,
              the cover letter from cover-letter.txt, 'b4 send -o DIR'.
              b4 runs with a private HOME and git config and no network.
+             b4 itself writes "[PATCH RFC n/N]"; the tag is put in the
+             order above. To see what b4 would send from the branch it
+             leaves in $(project_rel "$SERIES_OUT")/mail without a signing key:
+             'b4 send --dry-run --no-sign' there.
 USAGE
 }
 
@@ -109,10 +118,63 @@ mail_with_format_patch()
 	for addr in "${MAIL_CC[@]}"; do addressing+=("--cc=$addr"); done
 	GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
 		sgit format-patch -q --output-directory="$dir" --cover-letter \
+		--subject-prefix="$SERIES_SUBJECT_PREFIX" \
 		--numbered --thread=shallow --find-renames \
 		--base="$(sgit rev-parse "$SERIES_BASE_TAG")" \
 		"${addressing[@]}" "$SERIES_BASE_TAG..HEAD"
 	fill_cover_letter "$dir/0000-cover-letter.patch"
+	# git writes the patches' From: as RFC 2047 words, the cover
+	# letter's raw: the same sender must read the same in both.
+	encode_from_header "$dir/0000-cover-letter.patch"
+}
+
+# Rewrite the From: header of mail file $1 as RFC 2047 encoded words when
+# its display name is not plain ASCII (as git format-patch writes it for
+# a patch: UTF-8, Q encoding, only letters, digits and !*+-/ left as
+# they are, each word at most 75 characters). Headers only; the body,
+# Signed-off-by included, is UTF-8 as its Content-Type says.
+encode_from_header()
+{
+	perl -i -e '
+		my $head = 1;
+		while (my $line = <>) {
+			$head = 0 if $line eq "\n";
+			my ($name, $addr) = $line =~ /^From: "?(.*?)"? (<[^<>]*>)\n$/;
+			if ($head && defined $name && $name =~ /[^\x00-\x7f]/) {
+				my @words = ("");
+				utf8::decode($name);
+				for my $ch (split //, $name) {
+					utf8::encode($ch);
+					my $enc = join "", map {
+						/[A-Za-z0-9!*+\-\/]/ ? $_ : sprintf("=%02X", ord)
+					} split //, $ch;
+					push @words, "" if length($words[-1] . $enc) > 63;
+					$words[-1] .= $enc;
+				}
+				$line = "From: " . join("\n ", map { "=?UTF-8?q?$_?=" } @words) .
+					" $addr\n";
+			}
+			print $line;
+		}
+	' "$1"
+}
+
+# Every mail in directory $1 must carry the configured prefix in its
+# subject tag: "[$SERIES_SUBJECT_PREFIX n/N]", or "[$SERIES_SUBJECT_PREFIX]"
+# for a lone patch.
+check_mail_subjects()
+{
+	local dir=$1 file subject
+
+	for file in "$dir"/*; do
+		[ -f "$file" ] || continue
+		subject=$(git mailinfo -k /dev/null /dev/null <"$file" 2>/dev/null |
+			sed -n 's/^Subject: //p')
+		case $subject in
+		"[$SERIES_SUBJECT_PREFIX "[0-9]*"] "* | "[$SERIES_SUBJECT_PREFIX] "*) ;;
+		*) die "mail: $(basename "$file"): subject '$subject' lacks the prefix [$SERIES_SUBJECT_PREFIX]; nothing written" ;;
+		esac
+	done
 }
 
 series_mail()
@@ -174,6 +236,7 @@ series_mail()
 		mail_with_format_patch "$out" "$sender"
 	fi
 	check_mail_headers "$out"
+	check_mail_subjects "$out"
 	mv "$out"/* "$dir"/
 	rmdir "$out"
 	print_mail_addresses

@@ -165,21 +165,41 @@ read_series_mails()
 }
 
 # Write the mails of SERIES_MAIL_FILES (cover letter first when there is
-# one) as one mbox to $1, with every header unfolded: b4 0.12 on Python
-# 3.11 rejects folded Subject: and From: lines.
+# one) as one mbox to $1, in the form b4 0.12 can read:
+# - every header unfolded: on Python 3.11 it rejects a folded Subject: or
+#   From: ("Header values may not contain linefeed");
+# - the file's own "From <hash> <date>" line (git format-patch, and the
+#   mails git mailsplit cut from an mbox, start with one) dropped: left
+#   among the headers, Python's mbox reader takes it for the start of a
+#   second, empty mail;
+# - a Message-Id for a mail that has none (patches/, format-patch without
+#   threading): b4 takes a series without one for no series at all
+#   ("Could not find any patches in the series").
 write_unfolded_mbox()
 {
-	local file
+	local file n=0
 
 	for file in ${SERIES_MAIL_COVER:+"$SERIES_MAIL_COVER"} "${SERIES_MAIL_FILES[@]}"; do
+		n=$((n + 1))
 		echo 'From series-am Thu Jan  1 00:00:00 1970'
-		awk '
-			!body && /^$/ { if (h != "") print h; h = ""; body = 1; print; next }
+		awk -v msgid="<series-am-$n.$$@localhost>" '
+			function flush() {
+				if (h == "") return
+				if (tolower(h) ~ /^message-id:/) have_id = 1
+				print h
+				h = ""
+			}
+			NR == 1 && /^From / { next }
+			!body && /^$/ {
+				flush()
+				if (!have_id) print "Message-Id: " msgid
+				body = 1; print; next
+			}
 			!body && /^[ \t]/ && h != "" { sub(/^[ \t]+/, " "); h = h $0; next }
-			!body { if (h != "") print h; h = $0; next }
+			!body { flush(); h = $0; next }
 			/^From / { print ">" $0; next }
 			{ print }
-			END { if (h != "") print h }
+			END { flush() }
 		' "$file"
 		echo
 	done >"$1"
