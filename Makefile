@@ -12,13 +12,53 @@ OOT := $(CURDIR)/Kbuild-oot
 export KDIR VFIO_IGB_CACHE
 unexport KSRC
 
+# Inputs that reach a shell or a kernel build are checked before anything
+# runs, one line each, rather than split at a space, broken by a quote or
+# run as a command. A path may hold letters, digits and / . _ + - ~ @ =
+# (the kernel's own build refuses spaces and colons in its source path).
+# BDF counts only on the command line: an exported BDF left in a shell
+# must not send make run to a real device (nor FORCE=1 let it go ahead).
+comma := ,
+empty :=
+tab := $(empty)	$(empty)
+PATH_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z \
+	A B C D E F G H I J K L M N O P Q R S T U V W X Y Z \
+	0 1 2 3 4 5 6 7 8 9 / . _ + - ~ @ =
+BDF_CHARS := 0 1 2 3 4 5 6 7 8 9 a b c d e f A B C D E F : .
+# unsafe TEXT,CHARS: what is left of TEXT with every one of CHARS removed.
+unsafe = $(if $(2),$(call unsafe,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+shown = $(subst $(tab),<tab>,$(subst $(empty) ,<space>,$(1)))
+# check_path NAME,VALUE,WHAT-TO-DO: stop unless VALUE is a safe path.
+check_path = $(if $(call unsafe,$(2),$(PATH_CHARS)),$(error $(1) '$(2)' has $(call shown,$(call unsafe,$(2),$(PATH_CHARS))) in it$(comma) which make or the kernel's build cannot take; $(3)))
+SAFE_PATH := a path of letters$(comma) digits and / . _ + - ~ @ =
+ifneq ($(filter-out help,$(or $(MAKECMDGOALS),help)),)
+$(call check_path,the project path,$(CURDIR),clone or move the project to $(SAFE_PATH))
+$(call check_path,BUILD,$(BUILD),use $(SAFE_PATH))
+$(call check_path,KDIR,$(KDIR),use a tree at $(SAFE_PATH))
+$(call check_path,KSRC,$(KSRC),use a tree at $(SAFE_PATH))
+endif
+ifneq ($(BDF),)
+ifneq ($(origin BDF),command line)
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+$(error BDF=$(BDF) is set in the environment; make run takes a real device only from its command line (make run BDF=...): unset BDF to run the VM)
+endif
+override BDF :=
+endif
+endif
+ifneq ($(call unsafe,$(BDF),$(BDF_CHARS)),)
+$(error BDF '$(BDF)' is not a PCI address (DDDD:BB:DD.F: hex digits$(comma) ':' and '.'))
+endif
+FORCE := $(if $(filter command line,$(origin FORCE)),$(FORCE))
+
 .DEFAULT_GOAL := help
 
 help:
 	@echo 'make run      boot the test VM (emulated 82576 + vIOMMU) and run the suite'
 	@echo '              on the series tip (patches/ applied to tree/)'
-	@echo '              (BDF=DDDD:BB:DD.F: run on that real device of this host instead)'
-	@echo '              (FORCE=1: even if its network interface is up or in use)'
+	@echo '              (BDF=DDDD:BB:DD.F: run on that 82576 of this host instead;'
+	@echo '              BDF and FORCE count only on the command line)'
+	@echo '              (FORCE=1: even if its network interface is up or carries traffic;'
+	@echo '              never a disk or a device other than an 82576)'
 	@echo 'make check    everything CI checks: builds, host tests, lint, series, VM suite'
 	@echo 'make bench    time the VM suite (boot, per binary, memcpy_storm per mode,'
 	@echo '              and the cost of vmtest --trace-device)'
@@ -98,7 +138,7 @@ else
 endif
 else
 	$(MAKE) -C $(OOT) TREE=$(RUN_TREE) O=$(BUILD)/oot/run WERROR=1
-	scripts/hw-run --bdf $(BDF) --tree $(RUN_TREE) --build-dir $(BUILD)/oot/run/out $(if $(FORCE),--force)
+	scripts/hw-run --bdf '$(BDF)' --tree '$(RUN_TREE)' --build-dir '$(BUILD)/oot/run/out' $(if $(FORCE),--force)
 endif
 
 bench: run-tree

@@ -5,8 +5,8 @@
 # defines functions and variables and changes nothing on the system.
 #
 # The scripts also run as the payload of a busybox initramfs, so besides
-# bash builtins they use only cat, dirname, mkdir, mv, readlink, rm, rmdir
-# and sleep, all of which busybox provides; modprobe is optional.
+# bash builtins they use only cat, dirname, mkdir, mv, readlink, rm, rmdir,
+# sleep and stat, all of which busybox provides; modprobe is optional.
 
 # Overriding the sysfs root lets the scripts be tried against a fake tree.
 SYSFS=${VFIO_SELFTESTS_SYSFS:-/sys}
@@ -22,7 +22,9 @@ PCI_DRIVERS=$PCI_BUS/drivers
 #   sriov_numvfs     the VFs it had enabled, when it has the attribute
 #   vfio-pci         present once setup.sh bound it to vfio-pci
 # /tmp survives between setup and cleanup but not a reboot, which also
-# undoes the binding, so a stale record cannot outlive its reason.
+# undoes the binding, so a stale record cannot outlive its reason. Anyone
+# may create files in /tmp, so a record is used only when this user alone
+# can have written it (see check_state).
 STATE_DIR=${VFIO_SELFTESTS_STATE:-${TMPDIR:-/tmp}/vfio-selftests-devices}
 
 # Seconds to wait for a driver to take or release a device. Binding is
@@ -173,8 +175,49 @@ record_path()
 	echo "$STATE_DIR/$1"
 }
 
+# Why file or directory $1 may have been written by someone else, or
+# nothing: it is a symbolic link, not ours, or others may write it.
+untrusted()
+{
+	local uid mode
+
+	if [ -L "$1" ]; then
+		echo "it is a symbolic link"
+		return 0
+	fi
+	if ! uid=$(stat -c %u "$1" 2>/dev/null) || ! mode=$(stat -c %a "$1" 2>/dev/null); then
+		echo "it cannot be examined"
+		return 0
+	fi
+	if [ "$uid" != "$EUID" ]; then
+		echo "it is owned by uid $uid, not $EUID"
+	elif ((8#$mode & 8#022)); then
+		echo "it is writable by others (mode $mode)"
+	fi
+}
+
+# A record decides which driver a device is given back to: refuse the
+# state directory, or device $1's record in it, unless this user alone
+# can have written them (a record planted in /tmp by another user could
+# leave the device on no driver, or on vfio-pci for good).
+check_state()
+{
+	local path why
+	local -a paths=("$STATE_DIR")
+
+	[ -z "${1:-}" ] ||
+		paths+=("$STATE_DIR/$1" "$STATE_DIR/$1/"* "$STATE_DIR/$1/.override")
+	for path in "${paths[@]}"; do
+		[ -e "$path" ] || [ -L "$path" ] || continue
+		why=$(untrusted "$path")
+		[ -z "$why" ] ||
+			die "refusing the device record $path: $why, so someone else may have written it; remove it (rm -r $path) if no run is using it"
+	done
+}
+
 has_record()
 {
+	check_state "$1"
 	[ -d "$(record_path "$1")" ]
 }
 
@@ -193,7 +236,9 @@ save_record()
 	[ "$override" = "(null)" ] && override=
 	drv=$(current_driver "$bdf")
 	rm -rf "$tmp"
-	mkdir -p "$tmp" || return 1
+	# Only this user may write the records (check_state).
+	(umask 022 && mkdir -p "$tmp") || return 1
+	check_state
 	if [ -n "$drv" ]; then
 		echo "$drv" >"$tmp/driver" || return 1
 	fi
@@ -231,6 +276,7 @@ load_record()
 	local dir
 
 	dir=$(record_path "$1")
+	check_state "$1"
 	[ -d "$dir" ] || return 1
 	REC_DRIVER=
 	REC_OVERRIDE=
@@ -244,6 +290,10 @@ load_record()
 	fi
 	[ -f "$dir/sriov_numvfs" ] && REC_NUMVFS=$(cat "$dir/sriov_numvfs")
 	[ -f "$dir/vfio-pci" ] && REC_BOUND=yes
+	if [[ ! $REC_DRIVER$REC_OVERRIDE =~ ^[A-Za-z0-9_.-]*$ ]] ||
+	   [[ ! $REC_NUMVFS =~ ^[0-9]*$ ]]; then
+		die "refusing the device record $dir: it holds no driver name or VF count (driver '$REC_DRIVER', override '$REC_OVERRIDE', VFs '$REC_NUMVFS'); remove it (rm -r $dir)"
+	fi
 	return 0
 }
 
@@ -260,6 +310,7 @@ collect_recorded_bdfs()
 {
 	local dir bdf
 
+	check_state
 	RECORDED_BDFS=()
 	for dir in "$STATE_DIR"/*; do
 		[ -d "$dir" ] || continue
@@ -274,6 +325,22 @@ collect_recorded_bdfs()
 drop_empty_state_dir()
 {
 	rmdir "$STATE_DIR" 2>/dev/null || :
+}
+
+# The block devices at or below device $1 (a virtio-blk or NVMe disk, a
+# SCSI host's disks), one name a line: each one's class/block link leads
+# into the device's sysfs directory.
+block_devices_below()
+{
+	local dev entry path
+
+	dev=$(readlink -f "$(device_path "$1")") || return 0
+	for entry in "$SYSFS/class/block/"*; do
+		path=$(readlink -f "$entry") || continue
+		case $path in
+		"$dev"/*) echo "${entry##*/}" ;;
+		esac
+	done
 }
 
 # Say where the tests will find device $1 and whether its IOMMU group can

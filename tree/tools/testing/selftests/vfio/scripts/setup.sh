@@ -28,6 +28,11 @@ first driver. A device with VFs enabled has them disabled first.
 cleanup.sh [BDF...] restores the devices; run.sh CMD runs CMD with every
 device set up here appended to its arguments.
 
+Refused before anything is changed: a device with a block device below it
+(a disk is never handed over), and a record that another user could have
+written (a symbolic link, not owned by the user running this, writable by
+others) or that names a driver other than the device's.
+
 Needs root. Stops at the first device that cannot be bound; the devices
 already handled stay bound and recorded, for cleanup.sh to restore.
 Exit status: 0 when every device is bound to vfio-pci, 1 otherwise.
@@ -38,15 +43,21 @@ EOF
 # typo in the last BDF does not leave the first ones half done.
 check_device()
 {
-	local bdf=$1 dev
+	local bdf=$1 dev disks
 
 	dev=$(device_path "$bdf")
 	if [ ! -d "$dev" ]; then
 		error "no PCI device $bdf (nothing at $dev)"
 		return 1
 	fi
+	check_state "$bdf"
 	if [ ! -w "$dev/driver_override" ]; then
 		error "cannot write $dev/driver_override: run as root"
+		return 1
+	fi
+	disks=$(block_devices_below "$bdf")
+	if [ -n "$disks" ]; then
+		error "refusing $bdf: it has block device ${disks%%$'\n'*} below it; a disk is never handed to vfio-pci"
 		return 1
 	fi
 	if [ -z "$(iommu_group "$bdf")" ]; then
@@ -67,6 +78,16 @@ bind_to_vfio_pci()
 	fi
 	if has_record "$bdf"; then
 		load_record "$bdf" || return 1
+		# setup.sh stopped half-way leaves the device on vfio-pci, on
+		# no driver or still on the recorded one; on another driver the
+		# record is not about this device as it is now.
+		case $drv in
+		"" | vfio-pci | "$REC_DRIVER") ;;
+		*)
+			error "$bdf: its record ($(record_path "$bdf")) says driver ${REC_DRIVER:-none}, but it is on $drv; refusing a stale or foreign record (remove it if no run is using it)"
+			return 1
+			;;
+		esac
 		info "$bdf: keeping the earlier record (original driver: ${REC_DRIVER:-none})"
 	else
 		save_record "$bdf" || return 1
