@@ -18,7 +18,7 @@ from typing import NoReturn
 from . import budget, side
 from .bench_rows import Row, binary_rows, run_value, storm_rows, trace_rows
 from .qemu import qemu_version
-from .suite import Paths
+from .suite import Paths, SuiteError
 
 PROG = 'bench'
 DESCRIPTION = """\
@@ -98,7 +98,10 @@ def main(argv: list[str], project: str) -> int:
     ns, args = p.parse_known_args(argv)
     if any(a == '--log-dir' or a.startswith('--log-dir=') for a in args):
         die(f'--log-dir is chosen by {PROG}')
-    paths = Paths.from_env(project)
+    try:
+        paths = Paths.from_env(project)
+    except SuiteError as e:
+        die(str(e))
     vmtest = os.path.join(project, 'scripts/vmtest')
     # vmtest judges its own options (an unknown one included), before a
     # kernel is built for it.

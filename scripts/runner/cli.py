@@ -271,8 +271,8 @@ def check_environment(o: Options, paths: suite.Paths, qemu: str) -> int:
 def main(argv: list[str], project: str) -> int:
     """vmtest: check the options, then run; the exit status."""
     from .run import Run
-    paths = suite.Paths.from_env(project)
     try:
+        paths = suite.Paths.from_env(project)
         o = parse(argv, paths)
         if o is None:
             return 0

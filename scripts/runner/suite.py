@@ -26,9 +26,23 @@ class Paths:
 
     @classmethod
     def from_env(cls, project: str) -> 'Paths':
-        """The paths as the scripts' environment sets them (BUILD_DIR, VFIO_IGB_CACHE)."""
-        cache = os.environ.get('VFIO_IGB_CACHE') or os.path.join(
-            os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'), 'vfio-igb')
+        """The paths as the scripts' environment sets them (BUILD_DIR, VFIO_IGB_CACHE).
+
+        The cache is VFIO_IGB_CACHE, else XDG_CACHE_HOME/vfio-igb when that is
+        absolute, else ~/.cache/vfio-igb when HOME is an absolute directory,
+        as scripts/lib/common.sh has it."""
+        xdg, home = os.environ.get('XDG_CACHE_HOME', ''), os.environ.get('HOME')
+        if os.environ.get('VFIO_IGB_CACHE'):
+            cache = os.environ['VFIO_IGB_CACHE']
+        elif xdg.startswith('/'):
+            cache = os.path.join(xdg, 'vfio-igb')
+        elif home and home.startswith('/') and home != '/' and os.path.isdir(home):
+            cache = os.path.join(home, '.cache/vfio-igb')
+        else:
+            what = 'unset' if home is None else f"'{home}'"
+            raise SuiteError(f'no place for the cache: HOME is {what}, not an absolute '
+                             'directory, and neither VFIO_IGB_CACHE nor XDG_CACHE_HOME is set; '
+                             'set VFIO_IGB_CACHE=/path/to/cache')
         return cls(project, os.environ.get('BUILD_DIR') or os.path.join(project, 'build'), cache)
 
 

@@ -113,5 +113,31 @@ class ParseTest(unittest.TestCase):
         self.assertIn('--trace-device', out.getvalue())
 
 
+class CachePlaceTest(unittest.TestCase):
+    def paths(self, **env):
+        keep = {k: os.environ.get(k) for k in ('VFIO_IGB_CACHE', 'XDG_CACHE_HOME', 'HOME')}
+        try:
+            for k in keep:
+                os.environ.pop(k, None)
+            os.environ.update(env)
+            return suite.Paths.from_env(PROJECT).cache
+        finally:
+            for k, v in keep.items():
+                os.environ.pop(k, None)
+                if v is not None:
+                    os.environ[k] = v
+
+    def test_order(self):
+        self.assertEqual(self.paths(VFIO_IGB_CACHE='/c', XDG_CACHE_HOME='/x', HOME='/'), '/c')
+        self.assertEqual(self.paths(XDG_CACHE_HOME='/x', HOME='/tmp'), '/x/vfio-igb')
+        self.assertEqual(self.paths(XDG_CACHE_HOME='rel', HOME='/tmp'), '/tmp/.cache/vfio-igb')
+
+    def test_no_place(self):
+        with self.assertRaisesRegex(suite.SuiteError, "HOME is '', .*set VFIO_IGB_CACHE"):
+            self.paths(HOME='')
+        with self.assertRaisesRegex(suite.SuiteError, 'HOME is unset'):
+            self.paths()
+
+
 if __name__ == '__main__':
     unittest.main()
