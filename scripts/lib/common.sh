@@ -8,7 +8,6 @@
 PROJECT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck disable=SC2034
 MIRROR_REL=tree/tools/testing/selftests/vfio
-CACHE_DIR=${VFIO_IGB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-igb}
 BUILD_DIR=${BUILD_DIR:-$PROJECT_ROOT/build}
 
 # The script name is the prefix of every message, so a line in a long
@@ -19,6 +18,47 @@ die()
 {
 	echo "$PROG: $*" >&2
 	exit 1
+}
+
+# The cache of kernels, sources and results: VFIO_IGB_CACHE, else
+# XDG_CACHE_HOME/vfio-igb, else ~/.cache/vfio-igb. An XDG_CACHE_HOME or
+# HOME that is empty, relative or not a directory is no place for 1.6 GB
+# of kernel source (an empty HOME made it /.cache): then one line asks for
+# VFIO_IGB_CACHE.
+cache_dir()
+{
+	local xdg=${XDG_CACHE_HOME:-} home=${HOME:-}
+
+	if [ -n "${VFIO_IGB_CACHE:-}" ]; then
+		echo "$VFIO_IGB_CACHE"
+	elif [[ $xdg == /* ]]; then
+		echo "$xdg/vfio-igb"
+	elif [[ $home == /?* ]] && [ -d "$home" ]; then
+		echo "$home/.cache/vfio-igb"
+	else
+		if [ -n "${HOME+set}" ]; then
+			home="'$home'"
+		else
+			home="unset"
+		fi
+		die "no place for the cache: HOME is $home, not an absolute directory, and neither VFIO_IGB_CACHE nor XDG_CACHE_HOME is set; set VFIO_IGB_CACHE=/path/to/cache"
+	fi
+}
+CACHE_DIR=$(cache_dir) || exit 1
+
+# require_cache_writable: stop in one line when the cache directory cannot
+# be written (a read-only mount, another user's directory), before a step
+# that writes there fails on something else.
+require_cache_writable()
+{
+	local probe
+
+	if mkdir -p "$CACHE_DIR" 2>/dev/null &&
+		probe=$(mktemp "$CACHE_DIR/.write-test.XXXXXX" 2>/dev/null); then
+		rm -f "$probe"
+		return 0
+	fi
+	die "the cache directory $CACHE_DIR is not writable; make it writable, or set VFIO_IGB_CACHE to a directory that is"
 }
 
 info()
@@ -111,7 +151,9 @@ kernel_source()
 		if [ ! -f "$dir/Makefile" ] || [ ! -d "$dir/tools/testing/selftests" ]; then
 			die "KDIR=$dir is not a kernel source tree (no Makefile or tools/testing/selftests)"
 		fi
-		(cd "$dir" && pwd)
+		# The physical path: a symlinked KDIR is a tree like any
+		# other to find, make and the cache keys.
+		(cd "$dir" && pwd -P)
 		return
 	fi
 	[ -f "$tarball" ] ||
@@ -141,7 +183,7 @@ extract_kernel_source()
 	local dest=$1 top=$2 lock_fd tmp="" old
 
 	shift 2
-	mkdir -p "$CACHE_DIR"
+	require_cache_writable
 	exec {lock_fd}>"$dest.lock"
 	if ! flock -n "$lock_fd"; then
 		info "another run is extracting $top into $dest; waiting for it"
@@ -165,3 +207,29 @@ extract_kernel_source()
 	mv "$tmp/$top" "$dest"
 	touch "$dest/.extracted"
 )
+
+# take_lock FILE WHAT [WAIT]: hold an exclusive lock on FILE until this
+# process ends (its children inherit it), so that two runs of one clone
+# never write the same files at once. When another run holds it, say which
+# (its PID and command, from FILE) and wait at most WAIT seconds (default
+# VFIO_IGB_LOCK_WAIT, else 3600), then give up in one line. WHAT names the
+# thing guarded, for the messages. Taken twice by one process, it is held
+# once.
+declare -gA HELD_LOCKS=()
+take_lock()
+{
+	local file=$1 what=$2 wait=${3:-${VFIO_IGB_LOCK_WAIT:-3600}} fd holder
+
+	[ -z "${HELD_LOCKS[$file]:-}" ] || return 0
+	[[ $wait =~ ^[0-9]+$ ]] || die "VFIO_IGB_LOCK_WAIT: not a number of seconds: '$wait'"
+	mkdir -p "$(dirname "$file")"
+	exec {fd}<>"$file"
+	if ! flock -n "$fd"; then
+		holder=$(head -n 1 "$file" 2>/dev/null || true)
+		info "$what is in use by another run (${holder:-PID unknown}); waiting up to ${wait}s for it"
+		flock -w "$wait" "$fd" ||
+			die "$what is still in use by another run (${holder:-PID unknown}) after ${wait}s; try again when it is done (VFIO_IGB_LOCK_WAIT=SECS waits longer)"
+	fi
+	printf 'PID %s, %s, since %s\n' "$$" "${LOCK_OWNER:-$PROG}" "$(date '+%F %T')" >"$file"
+	HELD_LOCKS[$file]=$fd
+}

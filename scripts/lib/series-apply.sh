@@ -51,7 +51,7 @@ validate_patch_file()
 {
 	local file=$1 tmp why=
 
-	tmp=$(mktemp -d "$SERIES_OUT/mailinfo.XXXXXX")
+	tmp=$(mktemp -d "$SERIES_TMP/mailinfo.XXXXXX")
 	if ! git mailinfo "$tmp/msg" "$tmp/patch" <"$file" >"$tmp/info" 2>/dev/null; then
 		why="not a mail git can read"
 	elif [ ! -s "$tmp/patch" ] && ! grep -q '^Subject: .' "$tmp/info"; then
@@ -88,6 +88,8 @@ report_rejected_hunks()
 	echo "----" >&2
 }
 
+# Apply patch file $1 to the scratch repo; on failure show git am's
+# words and return 1, leaving the 'git am' under way.
 apply_one_patch()
 {
 	local file=$1
@@ -97,6 +99,14 @@ apply_one_patch()
 	as_placeholder sgit am -q --committer-date-is-author-date "$file" >"$SCRATCH/.git/series-am.log" 2>&1 &&
 		return 0
 	sed 's/^/  /' "$SCRATCH/.git/series-am.log" >&2
+	return 1
+}
+
+# Patch $1 did not apply in the scratch repo, now in place: say why.
+apply_failed()
+{
+	local file=$1
+
 	if [ ! -s "$SCRATCH/.git/rebase-apply/patch" ]; then
 		die "$(project_rel "$file"): git am found no usable patch in it; scratch repo kept at $SCRATCH; repair the file or regenerate it with 'scripts/series export'"
 	fi
@@ -104,9 +114,70 @@ apply_one_patch()
 	die "$(project_rel "$file") does not apply (rejected hunks above); scratch repo kept at $SCRATCH: fix the files there, 'git add' them, 'git am --continue', then 'scripts/series export'"
 }
 
+# Two patch files with one number: 'git am' would take both, in an order
+# nobody chose. Name them before anything is applied.
+check_patch_numbers()
+{
+	local file num
+	local -A seen=()
+
+	for file in "$@"; do
+		num=${file##*/}
+		num=${num:0:4}
+		[ -z "${seen[$num]:-}" ] ||
+			die "$(project_rel "${seen[$num]}") and $(project_rel "$file") have the same number $num; renumber or remove one (nothing was applied)"
+		seen[$num]=$file
+	done
+}
+
+# Whether the scratch repo is already exactly what apply would make:
+# at rest, untouched since an apply or export, from the same patches/ and
+# the same tree/. Its hashes depend on nothing else, so making it again
+# would change nothing, and a run using it (another 'make run') is left
+# alone.
+scratch_is_current()
+{
+	local manifest=$1
+
+	[ -d "$SCRATCH/.git" ] && [ -f "$SCRATCH/$SERIES_PATCH_STATE" ] || return 1
+	sgit rev-parse -q --verify "refs/tags/$SERIES_BASE_TAG" >/dev/null 2>&1 || return 1
+	[ "$(cat "$SCRATCH/$SERIES_STATE" 2>/dev/null)" = "$(sgit rev-parse -q --verify HEAD 2>/dev/null)" ] || return 1
+	[ -z "$(scratch_unrest)" ] || return 1
+	[ "$(cat "$SCRATCH/$SERIES_PATCH_STATE")" = "$manifest" ] || return 1
+	base_matches_tree
+}
+
+# Put the scratch repo built at $SCRATCH in the place of $1 (two renames;
+# a kill between them leaves no scratch repo, which every command then
+# says, never a partial one), and work there from now on.
+switch_scratch_to()
+{
+	local final=$1 old=$1.old.$$
+
+	rm -rf "$old"
+	[ ! -e "$final" ] || mv "$final" "$old"
+	mv "$SCRATCH" "$final"
+	# shellcheck disable=SC2034
+	APPLY_PARTIAL=
+	SCRATCH=$final
+	rm -rf "$old"
+}
+
+# What killed applies left beside scratch repo $1: their partial repos
+# and the repos they were replacing. Called with the scratch lock held.
+remove_apply_leftovers()
+{
+	local d
+
+	for d in "$1".apply.* "$1".old.*; do
+		[ -d "$d" ] && rm -rf "$d"
+	done
+	return 0
+}
+
 series_apply()
 {
-	local force=0 file n=0 manifest
+	local force=0 file n=0 manifest final
 	local -a patches
 
 	while [ $# -gt 0 ]; do
@@ -118,19 +189,38 @@ series_apply()
 		shift
 	done
 	mkdir -p "$SERIES_OUT"
+	lock_scratch
+	finish_patch_swap
+	remove_apply_leftovers "$SCRATCH"
 	mapfile -t patches < <(list_patch_files)
+	check_patch_numbers "${patches[@]}"
 	for file in "${patches[@]}"; do
 		validate_patch_file "$file"
 	done
-	guard_scratch_replace "$force"
 	manifest=$(patch_dir_manifest)
+	if scratch_is_current "$manifest"; then
+		info "$SCRATCH is already patches/ (${#patches[@]} patch(es)) applied onto tree/; left as it is"
+		return 0
+	fi
+	guard_scratch_replace "$force"
+	# Built beside the scratch repo and put in its place when whole (or
+	# when a patch fails, for the user to repair): an interrupted apply
+	# leaves the old one, never a part of the series.
+	final=$SCRATCH
+	SCRATCH=$final.apply.$$
+	# shellcheck disable=SC2034 # removed by series_cleanup on any exit
+	APPLY_PARTIAL=$SCRATCH
 	create_scratch_base
 	for file in "${patches[@]}"; do
-		apply_one_patch "$file"
+		if ! apply_one_patch "$file"; then
+			switch_scratch_to "$final"
+			apply_failed "$file"
+		fi
 		n=$((n + 1))
 	done
 	record_exported_head
 	record_patch_dir "$manifest"
+	switch_scratch_to "$final"
 	info "applied $n patch(es) onto base $(short_hash "$(sgit rev-parse HEAD~"$n")") in $SCRATCH"
 }
 
@@ -219,7 +309,7 @@ compare_with_patch_dir()
 {
 	local new=$1 old f rc=0
 
-	old=$(mktemp -d "$SERIES_OUT/stored.XXXXXX")
+	old=$(mktemp -d "$SERIES_TMP/stored.XXXXXX")
 	while IFS= read -r f; do
 		cp "$f" "$old/"
 	done < <(list_generated_files)
@@ -232,23 +322,65 @@ compare_with_patch_dir()
 	return "$rc"
 }
 
-# Replace the generated files of patches/ with those of $1, touching only
-# files that change.
+# Replace the generated files of patches/ with those of $1, all at once:
+# the new patches/ (its other files copied over) is made beside it as
+# patches.new, complete before anything of patches/ changes, then swapped
+# in by two renames. A run killed at any point leaves patches/ wholly old
+# or wholly new, or finds the swap half done, which the next export or
+# apply finishes (finish_patch_swap).
 install_patches()
 {
-	local new=$1 f name
+	local new=$1 f name stage=$PATCH_DIR.tmp.$$
 
-	mkdir -p "$PATCH_DIR"
-	while IFS= read -r f; do
-		[ -f "$new/$(basename "$f")" ] || rm -f "$f"
-	done < <(list_generated_files)
+	rm -rf "$stage"
+	mkdir -p "$stage"
+	if [ -d "$PATCH_DIR" ]; then
+		cp -a "$PATCH_DIR/." "$stage/"
+		while IFS= read -r f; do
+			rm -f "$stage/${f##*/}"
+		done < <(list_generated_files)
+	fi
 	for f in "$new"/*.patch; do
 		[ -f "$f" ] || continue
 		name=$(basename "$f")
-		cmp -s "$f" "$PATCH_DIR/$name" && continue
-		cp "$f" "$PATCH_DIR/.$name.tmp"
-		mv "$PATCH_DIR/.$name.tmp" "$PATCH_DIR/$name"
+		# A file that does not change keeps its time, so make sees
+		# nothing new.
+		if cmp -s "$f" "$PATCH_DIR/$name"; then
+			cp -a "$PATCH_DIR/$name" "$stage/"
+		else
+			cp "$f" "$stage/"
+		fi
 	done
+	mv -T "$stage" "$PATCH_DIR.new"
+	[ ! -d "$PATCH_DIR" ] || mv -T "$PATCH_DIR" "$PATCH_DIR.old"
+	mv -T "$PATCH_DIR.new" "$PATCH_DIR"
+	rm -rf "$PATCH_DIR.old"
+}
+
+# Finish or undo what an export killed during install_patches left, with
+# the scratch lock held (no other export is under way): a complete
+# patches.new whose swap had begun is put in place; one whose swap had not
+# begun, and any half-made staging directory, are dropped (patches/ is then
+# the old one, whole).
+finish_patch_swap()
+{
+	local d
+
+	for d in "$PATCH_DIR".tmp.*; do
+		[ -d "$d" ] && rm -rf "$d"
+	done
+	if [ -d "$PATCH_DIR.new" ]; then
+		if [ ! -e "$PATCH_DIR" ] && [ -d "$PATCH_DIR.old" ]; then
+			mv -T "$PATCH_DIR.new" "$PATCH_DIR"
+			info "finished the switch to the new patches/ that an interrupted export had written"
+		else
+			rm -rf "$PATCH_DIR.new"
+		fi
+	fi
+	if [ -d "$PATCH_DIR.old" ] && [ -d "$PATCH_DIR" ]; then
+		rm -rf "$PATCH_DIR.old"
+	fi
+	return 0
 }
 
 # Refuse to replace files of patches/ that changed since the last apply or
@@ -281,13 +413,15 @@ series_export()
 		shift
 	done
 	require_scratch
+	lock_scratch
+	finish_patch_swap
 	why=$(scratch_unrest)
 	[ -z "$why" ] || die "$SCRATCH cannot be exported: $why; finish or discard that first"
 	base_matches_tree ||
 		info "warning: tree/ changed since 'apply'; the series is exported against the old base"
 	check_series_authors
 	count=$(sgit rev-list --count "$SERIES_BASE_TAG..HEAD")
-	tmp=$(mktemp -d "$SERIES_OUT/export.XXXXXX")
+	tmp=$(mktemp -d "$SERIES_TMP/export.XXXXXX")
 	generate_patches "$tmp"
 	if [ "$check" = 1 ]; then
 		if compare_with_patch_dir "$tmp"; then

@@ -14,6 +14,12 @@
 # only when the check did its job (ok or fail, not error). The VM suite of
 # 'series test' is never taken from here: it runs every time.
 # SERIES_CHECK_CACHE=0 turns the cache off.
+#
+# A kept result is verified before use: its files must match the
+# checksums stored with them, and what the table reads must have its form
+# (a count is a number, a result ok or fail). Anything else (an empty or
+# cut file, stray bytes, a missing sum) is said in one line, dropped, and
+# the check runs again.
 
 CHECK_CACHE=$CACHE_DIR/check-results
 CHECK_CACHE_ENV_KEY=
@@ -43,6 +49,8 @@ check_cache_prepare()
 		-exec rm -rf {} + 2>/dev/null || true
 	ksrc=$(kernel_source 2>/dev/null) || ksrc=none
 	CHECK_CACHE_ENV_KEY=$({
+		# The form of an entry (with its checksums).
+		echo "entry format 2"
 		(cd "$PROJECT_ROOT" && find scripts Kbuild-oot vm -type f -print0 |
 			sort -z | xargs -0 md5sum)
 		tool_version gcc --version
@@ -70,15 +78,48 @@ check_cache_key()
 	} | md5sum | cut -c1-16
 }
 
-# check_cache_fetch KEY DIR: copy a kept result into DIR; 1 if none.
+# check_cache_damage DIR: nothing when the kept result in DIR is whole,
+# else what is wrong with it.
+check_cache_damage()
+{
+	local src=$1 f value
+
+	if [ ! -f "$src/.sha256" ]; then
+		echo "no checksums"
+		return
+	fi
+	if ! (cd "$src" && sha256sum --quiet --strict -c .sha256) >/dev/null 2>&1; then
+		echo "a file differs from its checksum"
+		return
+	fi
+	for f in "$src"/*.count "$src"/*.result; do
+		[ -f "$f" ] || continue
+		value=$(head -c 64 "$f" | tr -c '[:print:]' '?')
+		case $f in
+		*.count) [[ $(cat "$f") =~ ^[0-9]+$ ]] ||
+			{ echo "${f##*/} is not a number ('$value')"; return; } ;;
+		*.result) [[ $(cat "$f") =~ ^(ok|fail)$ ]] ||
+			{ echo "${f##*/} is not ok or fail ('$value')"; return; } ;;
+		esac
+	done
+}
+
+# check_cache_fetch KEY DIR: copy a kept result into DIR; 1 if none, or
+# if the kept one is damaged (said in one line, and dropped).
 check_cache_fetch()
 {
-	local src=$CHECK_CACHE/$1
+	local src=$CHECK_CACHE/$1 why
 
 	check_cache_enabled && [ -f "$src/.complete" ] || return 1
+	why=$(check_cache_damage "$src")
+	if [ -n "$why" ]; then
+		info "check: the kept result $src is damaged ($why); not used, the check runs again"
+		rm -rf "$src"
+		return 1
+	fi
 	touch "$src"
 	cp -a "$src/." "$2/"
-	rm -f "$2/.complete"
+	rm -f "$2/.complete" "$2/.sha256"
 }
 
 # How many results of the check run in DIR were kept ones.
@@ -97,6 +138,9 @@ check_cache_store()
 	mkdir -p "$CHECK_CACHE"
 	tmp=$(mktemp -d "$CHECK_CACHE/.tmp.XXXXXX")
 	(cd "$dir" && cp -a -- "$@" "$tmp/") || { rm -rf "$tmp"; return 0; }
+	# A result that is not whole now is not kept.
+	(cd "$tmp" && sha256sum -- "$@" >.sha256) || { rm -rf "$tmp"; return 0; }
+	[ -z "$(check_cache_damage "$tmp")" ] || { rm -rf "$tmp"; return 0; }
 	touch "$tmp/.complete"
 	rm -rf "${CHECK_CACHE:?}/$key"
 	mv "$tmp" "$CHECK_CACHE/$key" 2>/dev/null || rm -rf "$tmp"

@@ -179,11 +179,46 @@ parent_count()
 			(set -euo pipefail; run_check_task "$dir" "$(check_maker "$name")") || true
 		fi
 	fi
-	# "fail" is a verdict on a build that worked: its count holds.
+	# "fail" is a verdict on a build that worked: its count holds. A
+	# count that cannot be read is taken as 0, so that every finding of
+	# the commit counts as new.
 	case $(cell_field "${dir#"$CHECK_RUN"/}" "$name" result error) in
-	ok | fail) cell_field "${dir#"$CHECK_RUN"/}" "$name" count 0 ;;
+	ok | fail)
+		count=$(cell_field "${dir#"$CHECK_RUN"/}" "$name" count 0)
+		[[ $count =~ ^[0-9]+$ ]] || count=0
+		echo "$count"
+		;;
 	*) echo 0 ;;
 	esac
+}
+
+# The count of findings of cell $1 $2, or nothing when it is not a
+# number (an empty, cut or overwritten file).
+cell_count()
+{
+	local count
+
+	count=$(cell_field "$1" "$2" count 0)
+	[[ $count =~ ^[0-9]+$ ]] && echo "$count"
+	return 0
+}
+
+# Every cell that says ok or fail must have a count that is a number;
+# one that does not fails, saying so, whatever its check's rule (a
+# result that cannot be read never passes).
+fail_unreadable_counts()
+{
+	local total=$1 n name raw
+
+	for ((n = 1; n <= total; n++)); do
+		for name in "${CHECK_NAMES[@]}"; do
+			case $(cell_field "$n" "$name" result crash) in ok | fail) ;; *) continue ;; esac
+			[ -z "$(cell_count "$n" "$name")" ] || continue
+			raw=$(cell_field "$n" "$name" count '' | head -c 40 | tr -c '[:print:]' '?')
+			echo fail >"$CHECK_RUN/$n/$name.result"
+			echo "its count of findings cannot be read ('$raw')" >"$CHECK_RUN/$n/$name.why"
+		done
+	done
 }
 
 # The check whose function leaves check $1's result: itself, or the one
@@ -200,10 +235,16 @@ check_maker()
 # no new finding in any commit and none at all at the tip of the series.
 judge_against_parent()
 {
-	local n=$1 name=$2 is_tip=$3 count parent
+	local n=$1 name=$2 is_tip=$3 count parent raw
 
 	[ "$(cell_field "$n" "$name" result error)" = ok ] || return 0
-	count=$(cell_field "$n" "$name" count 0)
+	count=$(cell_count "$n" "$name")
+	if [ -z "$count" ]; then
+		raw=$(cell_field "$n" "$name" count '' | head -c 40 | tr -c '[:print:]' '?')
+		echo fail >"$CHECK_RUN/$n/$name.result"
+		echo "its count of findings cannot be read ('$raw')" >"$CHECK_RUN/$n/$name.why"
+		return 0
+	fi
 	[ "$count" -gt 0 ] || return 0
 	if [ "$is_tip" = 1 ]; then
 		echo fail >"$CHECK_RUN/$n/$name.result"
@@ -226,8 +267,8 @@ cell_text()
 
 	result=$(cell_field "$n" "$name" result crash)
 	case $result in
-	ok) cell_field "$n" "$name" count 0 ;;
-	fail) echo "$(cell_field "$n" "$name" count 0)!" ;;
+	ok) cell_count "$n" "$name" ;;
+	fail) echo "$(cell_count "$n" "$name")!" ;;
 	error) echo "err!" ;;
 	notrun) echo "-" ;;
 	*) echo "crash!" ;;
@@ -321,7 +362,9 @@ series_check()
 		shift
 	done
 	require_scratch
+	lock_scratch
 	require_scratch_at_rest check
+	require_whole_series check
 	load_series_commits "$range"
 	commits=("${SERIES_COMMITS[@]}")
 	if [ "${#commits[@]}" = 0 ]; then
@@ -351,6 +394,7 @@ series_check()
 	info "check: $total commit(s) x ${#CHECK_NAMES[@]} checks, $jobs at a time"
 	run_task_pool "$jobs" run_check_task "${tasks[@]}"
 	tip=0
+	fail_unreadable_counts "$total"
 	for ((n = 1; n <= total; n++)); do
 		[ "$n" = "$total" ] && [ "${commits[n - 1]}" = "$(sgit rev-parse HEAD)" ] && tip=1
 		for name in "${CHECK_NAMES[@]}"; do

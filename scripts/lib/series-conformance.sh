@@ -174,6 +174,7 @@ series_conformance()
 		shift
 	done
 	require_scratch
+	lock_scratch
 	mapfile -t commits < <(series_commits "$range")
 	base=$(sgit rev-parse "$SERIES_BASE_TAG^{commit}")
 	commits=("$base" "${commits[@]}")

@@ -81,6 +81,7 @@ require_scratch()
 		die "no scratch repo at $SCRATCH: run 'scripts/series apply' first"
 	sgit rev-parse -q --verify "refs/tags/$SERIES_BASE_TAG" >/dev/null ||
 		die "$SCRATCH has no '$SERIES_BASE_TAG' tag: recreate it with 'scripts/series apply --force'"
+	require_scratch_sane
 }
 
 # Print why the scratch repo is not at rest (an am, rebase or merge under
@@ -124,6 +125,10 @@ guard_scratch_replace()
 
 	[ -d "$SCRATCH/.git" ] || return 0
 	[ "$force" = 1 ] && return 0
+	if ! sgit rev-parse -q --verify 'HEAD^{commit}' >/dev/null 2>&1; then
+		info "$SCRATCH is broken (no commit; an interrupted 'series apply'?); replacing it"
+		return 0
+	fi
 	why=$(scratch_unrest)
 	if [ -z "$why" ]; then
 		recorded=$(cat "$SCRATCH/$SERIES_STATE" 2>/dev/null || true)
@@ -204,7 +209,7 @@ base_matches_tree()
 	local idx tree_id
 
 	mkdir -p "$SERIES_OUT"
-	idx=$(mktemp "$SERIES_OUT/index.XXXXXX")
+	idx=$(mktemp "${SERIES_TMP:-$SERIES_OUT}/index.XXXXXX")
 	rm -f "$idx"
 	tree_id=$(tree_object_of_dir "$PROJECT_ROOT/tree" "$idx") || tree_id=
 	rm -f "$idx"
@@ -267,4 +272,69 @@ extract_commit()
 subject_of()
 {
 	sgit log -1 --format=%s "$1"
+}
+
+# The temporary files of this run: one directory per process under
+# build/series/, removed however the run ends (a SIGKILLed run's is
+# removed by the next one).
+series_tmp_init()
+{
+	local old pid
+
+	mkdir -p "$SERIES_OUT"
+	for old in "$SERIES_OUT"/.tmp-*; do
+		[ -d "$old" ] || continue
+		pid=${old##*-}
+		[[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && continue
+		rm -rf "$old"
+	done
+	SERIES_TMP=$SERIES_OUT/.tmp-$$
+	rm -rf "$SERIES_TMP"
+	mkdir -p "$SERIES_TMP"
+	trap 'series_cleanup' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# Run on any exit: the run's temporary directory, and a scratch repo that
+# 'apply' was building and did not finish.
+series_cleanup()
+{
+	[ -z "${SERIES_TMP:-}" ] || rm -rf "$SERIES_TMP"
+	[ -z "${APPLY_PARTIAL:-}" ] || rm -rf "$APPLY_PARTIAL"
+}
+
+# One run at a time per scratch repo: apply, export, check and test of
+# the same scratch repo (two 'make run', two 'make check') wait for each
+# other, saying which PID is in the way.
+lock_scratch()
+{
+	take_lock "$SCRATCH.lock" "$(project_rel "$SCRATCH")"
+}
+
+# A scratch repo that git cannot walk (a base commit cut short by a kill,
+# with the code before apply built it in place) is named with its repair.
+require_scratch_sane()
+{
+	{ sgit rev-parse -q --verify 'HEAD^{commit}' &&
+		sgit rev-list --count "$SERIES_BASE_TAG..HEAD"; } >/dev/null 2>&1 ||
+		die "$SCRATCH is broken (no commit git can walk; an interrupted 'series apply'?): recreate it with 'scripts/series apply --force'"
+}
+
+# check and test judge the series of the scratch repo; refuse one that is
+# not a whole series: one that no 'apply' (or 'am', or 'export') finished,
+# or, made by 'apply' and untouched since, one that patches/ has moved
+# past. Work committed there after 'apply' is the user's and is checked.
+require_whole_series()
+{
+	local cmd=$1 changes
+
+	[ -f "$SCRATCH/$SERIES_STATE" ] ||
+		die "$cmd: $SCRATCH holds no finished 'series apply' (interrupted?), so its commits may be only part of patches/: recreate it with 'scripts/series apply --force'"
+	[ -f "$SCRATCH/$SERIES_PATCH_STATE" ] || return 0
+	[ "$(cat "$SCRATCH/$SERIES_STATE")" = "$(sgit rev-parse HEAD)" ] || return 0
+	changes=$(patch_dir_changes) || return 0
+	[ -z "$changes" ] && return 0
+	changes=$(awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }' <<<"$changes")
+	die "$cmd: patches/ changed since $SCRATCH was applied from it ($changes), so it is not the series of patches/: run 'scripts/series apply' first"
 }

@@ -70,7 +70,9 @@ series_test()
 	require_scratch
 	[ -x "$PROJECT_ROOT/scripts/vmtest" ] ||
 		die "scripts/vmtest missing or not executable: the VM suite is needed to test the series"
+	lock_scratch
 	require_scratch_at_rest test
+	require_whole_series test
 	if [ "$each" = 1 ]; then
 		load_series_commits "$range"
 		commits=("${SERIES_COMMITS[@]}")

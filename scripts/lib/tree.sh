@@ -44,7 +44,7 @@ tree_test_programs()
 	if [ -f "$dir/../lib.mk" ]; then
 		out=$(emit_tests "$dir") || rc=$?
 	else
-		kdir=$(kernel_source)
+		kdir=$(kernel_source) || exit 1
 		skel=$(mktemp -d)
 		mkdir -p "$skel/tools/testing/selftests/vfio" "$skel/scripts"
 		cp "$kdir/tools/testing/selftests/lib.mk" "$skel/tools/testing/selftests/"
