@@ -69,7 +69,7 @@ help:
 	@echo 'make compat   Linux 7.x tests/drivers on the mirror and back (upstream-compat)'
 	@echo 'make vm-7x    the VM suite of the series tip on a Linux 7.x test kernel'
 	@echo 'make host-test  unit tests that need no device'
-	@echo 'make lint     shellcheck every script'
+	@echo 'make lint     shellcheck every script, pyflakes3 and mypy on the Python'
 	@echo 'make deps     install the dependencies (Debian 12, needs root)'
 	@echo 'make clean    remove build/ (the cache in ~/.cache/vfio-igb stays)'
 

@@ -2,18 +2,25 @@
 """The 82576 registers and bits the rules look at.
 
 Offsets and bits are facts from ../shared/reference/82576-facts.md section 1
-(the datasheet itself was not available). QEMU traces the canonical offset
+(the datasheet itself was not available). Those the igb driver's
+registers.h also defines are checked against it by
+tests/host/python/test_regs.py, so the two cannot drift apart. QEMU traces the canonical offset
 of a register, so queue 0's ring registers appear at 0xC000/0xE000 even
 when a driver uses the legacy aliases at 0x2800/0x3800.
 """
 
 CTRL = 0x00000
+STATUS = 0x00008
 EECD = 0x00010
 CTRL_EXT = 0x00018
 MDIC = 0x00020
+IMC = 0x000D8
 RCTL = 0x00100
 TCTL = 0x00400
 GPIE = 0x01514
+EICS = 0x01520
+EIMS = 0x01524
+EIMC = 0x01528
 EIAC = 0x0152C
 EIAM = 0x01530
 EICR = 0x01580
@@ -88,11 +95,11 @@ PCIE_DEVCTL_FLR = 1 << 15
 VMTEST_SID = 0x0010
 
 _NAMES = {
-    CTRL: 'CTRL', 0x00004: 'CTRL', 0x00008: 'STATUS', EECD: 'EECD',
+    CTRL: 'CTRL', 0x00004: 'CTRL', STATUS: 'STATUS', EECD: 'EECD',
     CTRL_EXT: 'CTRL_EXT', MDIC: 'MDIC', 0x000C0: 'ICR', 0x000C8: 'ICS',
-    0x000D0: 'IMS', 0x000D8: 'IMC', 0x000E0: 'IAM', RCTL: 'RCTL',
-    TCTL: 'TCTL', GPIE: 'GPIE', 0x01520: 'EICS', 0x01524: 'EIMS',
-    0x01528: 'EIMC', EIAC: 'EIAC', EIAM: 'EIAM', EICR: 'EICR',
+    0x000D0: 'IMS', IMC: 'IMC', 0x000E0: 'IAM', RCTL: 'RCTL',
+    TCTL: 'TCTL', GPIE: 'GPIE', EICS: 'EICS', EIMS: 'EIMS',
+    EIMC: 'EIMC', EIAC: 'EIAC', EIAM: 'EIAM', EICR: 'EICR',
     IVAR_MISC: 'IVAR_MISC', 0x05000: 'RXCSUM', 0x05818: 'MRQC', GCR: 'GCR',
 }
 _QUEUE_NAMES = {

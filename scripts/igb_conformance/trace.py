@@ -3,7 +3,7 @@
 
 scripts/vmtest --trace-device starts QEMU with "-msg timestamp=on", so each
 line is "PID@SECONDS.MICROS:EVENT ARGS". Only the events listed in EVENTS are
-expected (scripts/lib/vm-trace.sh enables exactly those); any other line
+expected (scripts/runner/devtrace.py enables exactly those); any other line
 makes the whole trace unreadable, as do a cut-off last line, a missing
 shutdown record and a trace without the igb in it. A trace that cannot be
 read raises TraceError with one line that names the problem: the checker

@@ -8,12 +8,20 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-# shellcheck source=../../../scripts/lib/common.sh
-source "$PROJECT/scripts/lib/common.sh"
-# shellcheck source=../../../scripts/lib/bench-budget.sh
-source "$PROJECT/scripts/lib/bench-budget.sh"
 
-budget_tree "$PROJECT/tree" "$WORK/tree"
+BUDGET_PROG=vfio_pci_driver_budget
+# The budget's code (scripts/runner/budget.py), from its command line.
+budget()
+{
+	PYTHONPATH=$PROJECT/scripts python3 -m runner.budget "$@"
+}
+# budget_report TIMED_LOG: its text on stdout, its TSV rows on fd 3.
+budget_report()
+{
+	budget report "$1" 2>&3
+}
+
+budget tree "$PROJECT" "$PROJECT/tree" "$WORK/tree"
 run make -C "$PROJECT/Kbuild-oot" TREE="$WORK/tree" O="$WORK/build" WERROR=1
 check_true "the budget program builds in a copy of the tree, -Werror" \
 	test -x "$WORK/build/out/$BUDGET_PROG"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # scripts/soak without a VM: its checks of the options and the tree, the
-# guest's loop (scripts/lib/soak-guest.sh) around a fake recovery test
-# that fails one round, and the report made from that loop's output.
+# guest's loop (vm/soak-guest.sh) around a fake recovery test that fails
+# one round, and the report made from that loop's output, which judges
+# each round's cases with scripts/runner's judge.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -26,8 +27,7 @@ check_fails_with "--rounds 0: one line" "--rounds: not a positive number" \
 # The guest's loop, on the host, around a fake test whose 2nd run fails.
 G=$WORK/guest
 mkdir -p "$G"
-cp "$PROJECT/scripts/lib/soak-guest.sh" "$G/vfio_soak_recovery"
-cp "$PROJECT/scripts/lib/tap-judge.sh" "$G/"
+cp "$PROJECT/vm/soak-guest.sh" "$G/vfio_soak_recovery"
 echo "rounds=3" >"$G/vfio_soak_recovery.conf"
 cat >"$G/vfio_pci_driver_igb_recovery_test" <<SH
 #!/bin/bash
@@ -43,10 +43,10 @@ chmod +x "$G"/*
 run "$G/vfio_soak_recovery" 0000:00:02.0
 check_true "the loop fails when a round fails" test "$RC" != 0
 check_true "... it plans one result per round" test "$(head -n 1 "$OUT")" = "1..3"
-check_true "... round 1 passes with its counts" \
-	grep -Eq '^ok 1 round 1: pass 2 fail 0 skip 0 secs [0-9]+\.[0-9]{2}$' "$OUT"
-check_true "... round 2 fails (a failed case, and the exit status that goes with it)" \
-	grep -Eq '^not ok 2 round 2: pass 1 fail 1 skip 0 ' "$OUT"
+check_true "... round 1 passes with its exit status and time" \
+	grep -Eq '^ok 1 round 1: exit status 0 secs [0-9]+\.[0-9]{2}$' "$OUT"
+check_true "... round 2 fails with the exit status of its failed case" \
+	grep -Eq '^not ok 2 round 2: exit status 1 ' "$OUT"
 check_true "... the test's own TAP is indented" \
 	grep -q '^    not ok 2 igb_recovery.b' "$OUT"
 check_true "... every round ran" grep -q '^ok 3 round 3: ' "$OUT"
@@ -58,6 +58,8 @@ run "$SOAK" --report "$WORK/logs"
 check_true "the report fails with a failed round" test "$RC" != 0
 check_true "... and counts the rounds, the failures" \
 	grep -qx 'soak: 3 of 3 rounds run, 1 failed (1 failed cases)' "$OUT"
+check_true "... round 2 with its counts, judged on the host" \
+	grep -Eq '^  round   2  FAIL   1 passed  1 failed ' "$OUT"
 check_true "... and the recoveries (3 per passing case)" \
 	grep -Eq '^soak: 15 recoveries, [0-9.]+ s per recovery' "$OUT"
 sed "/^ok 1 round 1:/q" "$WORK/logs/console.log" >"$WORK/logs/c" && mv "$WORK/logs/c" "$WORK/logs/console.log"

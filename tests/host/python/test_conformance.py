@@ -1,30 +1,34 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-#
-# Tests of scripts/igb-conformance on traces made here, in the format QEMU's
-# log backend writes with -msg timestamp=on. The clean trace follows the
-# datasheet at every step the rules look at; each rule then gets a trace
-# that breaks it in one place and must report exactly that rule, and the
-# bad-input cases must be refused with exit status 3 and one line. TAP out.
+"""Tests of scripts/igb-conformance on traces made here.
+
+The traces are in the format QEMU's log backend writes with -msg
+timestamp=on. The clean trace follows the datasheet at every step the
+rules look at; each rule then gets a trace that breaks it in one place and
+must report exactly that rule, and the bad-input cases must be refused with
+exit status 3 and one line.
+"""
 
 import os
 import subprocess
 import sys
 import tempfile
+import unittest
 
-HERE = os.path.dirname(os.path.realpath(__file__))
-CHECKER = os.path.join(HERE, '..', '..', 'scripts', 'igb-conformance')
+from .helpers import PROJECT
 
-CTRL, EECD, CTRL_EXT, MDIC, STATUS = 0x0, 0x10, 0x18, 0x20, 0x8
-IMC, EIMC, RCTL, TCTL, GPIE = 0xd8, 0x1528, 0x100, 0x400, 0x1514
-EICS, EIMS, EIAC, EIAM, EICR, IVAR0, GCR = 0x1520, 0x1524, 0x152c, 0x1530, 0x1580, 0x1700, 0x5b00
-RDBAL, RDLEN, SRRCTL, RDH, RDT, RXDCTL = 0xc000, 0xc008, 0xc00c, 0xc010, 0xc018, 0xc028
-TDBAL, TDLEN, TDH, TDT, TXDCTL = 0xe000, 0xe008, 0xe010, 0xe018, 0xe028
-ENABLE = 1 << 25
-RST = 1 << 26
+from igb_conformance import regs
+from igb_conformance.regs import (CTRL, CTRL_EXT, EECD, EIAC, EIAM, EICR, EICS, EIMC, EIMS,
+                                  GCR, GPIE, IMC, MDIC, RCTL, RDBAL, RDH, RDLEN, RDT, RXDCTL,
+                                  SRRCTL, STATUS, TCTL, TDBAL, TDH, TDLEN, TDT, TXDCTL)
+
+CHECKER = os.path.join(PROJECT, 'scripts', 'igb-conformance')
+
+IVAR0 = regs.ivar0(0)
+ENABLE = regs.XDCTL_ENABLE
+RST = regs.CTRL_RST
 FORCED_LINK = 1 | 1 << 6 | 1 << 9 | 1 << 11 | 1 << 12   # FD SLU 1000 FRCSPD FRCDPX
 MDIC_PHY0_WRITE = 1 << 21 | 1 << 26
-READY = 1 << 28
+READY = regs.MDIC_READY
 ADV_TXD = 0x2b300400      # DEXT | RS | IFCS | EOP, DTYP data, 1024 bytes
 LEGACY_TXD = 0x0b000400
 
@@ -226,77 +230,80 @@ BAD_INPUTS = {
 }
 
 
-def main():
-    results = []
+class ConformanceTest(unittest.TestCase):
+    def test_clean_trace(self):
+        rc, out, err = run(driver(), '--no-waivers')
+        self.assertTrue(rc == 0 and reported(out) == set(),
+                        f'clean trace: no violation: rc={rc} {reported(out)} {err.strip()}')
+        rc, out, _ = run(driver())
+        self.assertTrue(rc == 0 and '0 unwaived violation(s), 0 waived' in out,
+                        f'clean trace with the waiver list: 0 unwaived, 0 waived: rc={rc}')
 
-    def check(ok, name, why=''):
-        results.append(ok)
-        print(f'{"ok" if ok else "not ok"} {len(results)} {name}{"" if ok else " # " + why}')
+    def test_each_rule(self):
+        for case in RULE_CASES:
+            with self.subTest(case=case):
+                want = EXPECT.get(case, {case})
+                rc, out, err = run(driver(case), '--no-waivers')
+                got = reported(out)
+                self.assertTrue(rc == 1 and got == want, f'trips exactly {sorted(want)}: '
+                                f'rc={rc} got {sorted(got)} {err.strip()}')
+                # And with the project's waiver list: only accommodations pass.
+                rc, out, _ = run(driver(case))
+                waived = case in WAIVED
+                self.assertTrue(rc == (0 if waived else 1) and got <= reported(out),
+                                f'{"waived" if waived else "not waived"} by the waiver list: '
+                                f'rc={rc}')
 
-    total = 2 + 2 * len(RULE_CASES) + len(BAD_INPUTS) + 4
-    print(f'1..{total}')
-    rc, out, err = run(driver(), '--no-waivers')
-    check(rc == 0 and reported(out) == set(), 'clean trace: no violation',
-          f'rc={rc} {reported(out)} {err.strip()}')
-    rc, out, _ = run(driver())
-    check(rc == 0 and '0 unwaived violation(s), 0 waived' in out,
-          'clean trace with the waiver list: 0 unwaived, 0 waived', f'rc={rc}')
+    def test_bad_input(self):
+        for name, (text, why) in BAD_INPUTS.items():
+            with self.subTest(name=name):
+                rc, out, err = run(text)
+                lines = err.strip().splitlines()
+                self.assertTrue(rc == 3 and len(lines) == 1 and why in lines[0]
+                                and 'violation' not in out,
+                                f'exit 3, one line: rc={rc} err={err.strip()!r}')
 
-    for case in RULE_CASES:
-        want = EXPECT.get(case, {case})
-        rc, out, err = run(driver(case), '--no-waivers')
-        got = reported(out)
-        check(rc == 1 and got == want, f'{case}: trips exactly {sorted(want)}',
-              f'rc={rc} got {sorted(got)} {err.strip()}')
-        # And with the project's waiver list: only accommodations pass.
-        rc, out, _ = run(driver(case))
-        waived = case in WAIVED
-        check(rc == (0 if waived else 1) and got <= reported(out),
-              f'{case}: {"waived" if waived else "not waived"} by the waiver list',
-              f'rc={rc}')
+    def test_missing_file(self):
+        rc, _, err = run_path('/nonexistent/igb-trace.log')
+        self.assertTrue(rc == 3 and 'cannot read' in err, f'rc={rc}')
 
-    for name, (text, why) in BAD_INPUTS.items():
-        rc, out, err = run(text)
-        lines = err.strip().splitlines()
-        check(rc == 3 and len(lines) == 1 and why in lines[0] and 'violation' not in out,
-              f'bad input, {name}: exit 3, one line', f'rc={rc} err={err.strip()!r}')
+    def test_whole_rule_waiver_refused(self):
+        with tempfile.NamedTemporaryFile('w', suffix='.waive', delete=False) as f:
+            f.write('rctl-lbm\tthe whole rule\n')
+        rc, _, err = run(driver(), '--waivers', f.name)
+        os.unlink(f.name)
+        self.assertTrue(rc == 2 and 'names no form' in err, f'rc={rc}')
 
-    rc, _, err = run_path('/nonexistent/igb-trace.log')
-    check(rc == 3 and 'cannot read' in err, 'missing file: exit 3', f'rc={rc}')
-    with tempfile.NamedTemporaryFile('w', suffix='.waive', delete=False) as f:
-        f.write('rctl-lbm\tthe whole rule\n')
-    rc, _, err = run(driver(), '--waivers', f.name)
-    os.unlink(f.name)
-    check(rc == 2 and 'names no form' in err, 'waiver of a whole rule is refused', f'rc={rc}')
-    # A trip trace also trips when the report goes to a TSV.
-    with tempfile.TemporaryDirectory() as d:
-        tsv = os.path.join(d, 'v.tsv')
-        rc, _, _ = run(driver('gcr-resend'), '--tsv', tsv)
-        rows = open(tsv).read().splitlines() if os.path.exists(tsv) else []
-        check(rc == 1 and len(rows) == 2 and rows[1].startswith('gcr-resend\tDS 8.6.1\t'),
-              'TSV report: header plus the one violation', f'rc={rc} rows={rows}')
+    def test_tsv_report(self):
+        # A trip trace also trips when the report goes to a TSV.
+        with tempfile.TemporaryDirectory() as d:
+            tsv = os.path.join(d, 'v.tsv')
+            rc, _, _ = run(driver('gcr-resend'), '--tsv', tsv)
+            rows = []
+            if os.path.exists(tsv):
+                with open(tsv) as f:
+                    rows = f.read().splitlines()
+        self.assertTrue(rc == 1 and len(rows) == 2 and rows[1].startswith('gcr-resend\tDS 8.6.1\t'),
+                        f'header plus the one violation: rc={rc} rows={rows}')
 
-    # vmtest --trace-device refuses a QEMU that lacks the events, before
-    # any VM starts, naming them.
-    with tempfile.TemporaryDirectory() as d:
-        fake = os.path.join(d, 'qemu')
-        with open(fake, 'w') as f:
-            f.write('#!/bin/sh\nexit 0\n')
-        os.chmod(fake, 0o755)
-        lib = os.path.join(HERE, '..', '..', 'scripts', 'lib')
-        p = subprocess.run(['bash', '-c', 'set -euo pipefail; PROG=vmtest; '
-                            f'source {lib}/common.sh; source {lib}/vm-qemu.sh; '
-                            f'source {lib}/vm-trace.sh; trace_prepare {d}'],
-                           env=dict(os.environ, QEMU=fake), capture_output=True, text=True)
-        check(p.returncode != 0 and 'lacks the trace events: e1000e_core_read' in p.stderr
-              and len(p.stderr.strip().splitlines()) == 1,
-              'vmtest --trace-device: QEMU without the events is refused in one line',
-              f'rc={p.returncode} {p.stderr.strip()!r}')
-
-    failed = results.count(False)
-    print(f'# conformance: {len(results) - failed} passed, {failed} failed')
-    return 1 if failed else 0
+    def test_trace_device_needs_the_events(self):
+        # vmtest --trace-device refuses a QEMU that lacks the events, before
+        # any VM starts, naming them.
+        with tempfile.TemporaryDirectory() as d:
+            fake = os.path.join(d, 'qemu')
+            with open(fake, 'w') as f:
+                f.write('#!/bin/sh\nexit 0\n')
+            os.chmod(fake, 0o755)
+            p = subprocess.run([sys.executable, '-c', 'import sys; from runner import devtrace\n'
+                                'try:\n  devtrace.prepare(sys.argv[1], sys.argv[2])\n'
+                                'except devtrace.TraceError as e:\n  sys.exit(f"vmtest: {e}")',
+                                fake, d], env=dict(os.environ,
+                                                   PYTHONPATH=os.path.join(PROJECT, 'scripts')),
+                               capture_output=True, text=True)
+        self.assertTrue(p.returncode != 0 and 'lacks the trace events: e1000e_core_read' in p.stderr
+                        and len(p.stderr.strip().splitlines()) == 1,
+                        f'rc={p.returncode} {p.stderr.strip()!r}')
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    unittest.main()
