@@ -49,8 +49,9 @@ upstream_build_cell()
 	echo "$count"
 }
 
-# The sparse findings of a build log on stdin, minus the harness's: the
-# kselftest harness defines each TEST()/FIXTURE*() as a non-static
+# The sparse findings of a build log on stdin in the VFIO selftests' own
+# files (not the uapi headers' or the harness's), minus those on the
+# harness's macros: it defines each TEST()/FIXTURE*() as a non-static
 # function, which sparse reports on the macro's line in every test.
 upstream_sparse_findings()
 {
@@ -58,6 +59,7 @@ upstream_sparse_findings()
 
 	while IFS=: read -r file line rest; do
 		[[ $line =~ ^[0-9]+$ ]] || continue
+		[[ $file == /* || $file == ../* ]] && continue
 		[[ $rest == *' warning: '* || $rest == *' error: '* ]] || continue
 		src=$tree/$UPSTREAM_VFIO/$file
 		if [[ $rest == *'Should it be static?'* ]] && [ -f "$src" ] &&
