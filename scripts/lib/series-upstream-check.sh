@@ -165,13 +165,12 @@ upstream_run_tree()
 	echo "$dir"
 }
 
-# "binary case result" lines of a 'make run' log on stdin: the TAP lines
-# vmtest streams, one per case and IOMMU mode.
+# "binary.case<TAB>result" lines (pass, fail, skip, ...) of the cases.tsv a
+# vmtest run wrote into its log directory $1; nothing when there is none.
 upstream_run_cases()
 {
-	sed -n -E 's/^[[:space:]]*(ok|not ok) [0-9]+ (.*)$/\1\t\2/p' |
-		sed -E 's/[[:space:]]+# (SKIP|skip).*$/\tSKIP/' |
-		awk -F'\t' '{ r = ($3 == "SKIP") ? "skip" : ($1 == "ok" ? "pass" : "fail"); print $2 "\t" r }'
+	[ -f "$1/cases.tsv" ] || return 0
+	awk -F'\t' '$1 == "case" && $2 != "binary" { print $2 "." $7 "\t" $4 }' "$1/cases.tsv"
 }
 
 # The tree's own suite at the base ($3) and at the tip of scratch tree $2
@@ -198,9 +197,11 @@ upstream_run()
 		tree=${trees[$which]}
 		info "upstream: the suite of the $which on that kernel (vmtest --tree $tree; the real clock, ~10 min)"
 		rc=0
+		rm -rf "$work/vm-$which"
 		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$PROJECT_ROOT/scripts/vmtest" \
-			--tree "$tree" --kernel "$kernel" >"$work/run-$which.log" 2>&1 || rc=$?
-		upstream_run_cases <"$work/run-$which.log" >"$work/run-$which.cases"
+			--tree "$tree" --kernel "$kernel" --log-dir "$work/vm-$which" \
+			>"$work/run-$which.log" 2>&1 || rc=$?
+		upstream_run_cases "$work/vm-$which" >"$work/run-$which.cases"
 		echo "$rc" >"$work/run-$which.rc"
 	done
 	if [ "$keep" != 1 ]; then

@@ -48,9 +48,11 @@ FIXTURE(msix_reset) {
 	struct msix_entry programmed;
 };
 
-static void driver_region_setup(FIXTURE_DATA(msix_reset) *self)
+/* The memory the driver keeps its descriptors in, mapped for the device. */
+static void driver_region_setup(struct vfio_pci_device *device,
+				struct iova_allocator *iova_allocator)
 {
-	struct dma_region *region = &self->device->driver.region;
+	struct dma_region *region = &device->driver.region;
 	void *vaddr;
 
 	vaddr = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
@@ -59,8 +61,8 @@ static void driver_region_setup(FIXTURE_DATA(msix_reset) *self)
 
 	region->vaddr = vaddr;
 	region->size = SZ_2M;
-	region->iova = iova_allocator_alloc(self->iova_allocator, SZ_2M);
-	iommu_map(self->iommu, region);
+	region->iova = iova_allocator_alloc(iova_allocator, SZ_2M);
+	iommu_map(device->iommu, region);
 }
 
 /* The config space offset of capability @id, or 0 when there is none. */
@@ -96,7 +98,9 @@ static void *msix_entry_addr(struct vfio_pci_device *device, int vector)
 		return NULL;
 
 	flags = vfio_pci_config_readw(device, cap + PCI_MSIX_FLAGS);
-	if (!(flags & PCI_MSIX_FLAGS_ENABLE) || vector > (flags & PCI_MSIX_FLAGS_QSIZE))
+	if (!(flags & PCI_MSIX_FLAGS_ENABLE))
+		return NULL;
+	if (vector > (flags & PCI_MSIX_FLAGS_QSIZE))
 		return NULL;
 
 	table = vfio_pci_config_readl(device, cap + PCI_MSIX_TABLE);
@@ -130,16 +134,18 @@ static void msix_entry_spoil(void *entry)
 	(void)readl(entry + PCI_MSIX_ENTRY_VECTOR_CTRL);
 }
 
-static void assert_entry_programmed(FIXTURE_DATA(msix_reset) *self,
+/* The entry must hold the kernel's message, unmasked. */
+static void assert_entry_programmed(void *entry,
+				    const struct msix_entry *programmed,
 				    const char *when)
 {
-	struct msix_entry now = msix_entry_read(self->entry);
+	struct msix_entry now = msix_entry_read(entry);
 
-	VFIO_ASSERT_EQ(now.addr_lo, self->programmed.addr_lo,
+	VFIO_ASSERT_EQ(now.addr_lo, programmed->addr_lo,
 		       "%s: the message address is not the kernel's\n", when);
-	VFIO_ASSERT_EQ(now.addr_hi, self->programmed.addr_hi,
+	VFIO_ASSERT_EQ(now.addr_hi, programmed->addr_hi,
 		       "%s: the message address is not the kernel's\n", when);
-	VFIO_ASSERT_EQ(now.data, self->programmed.data,
+	VFIO_ASSERT_EQ(now.data, programmed->data,
 		       "%s: the message data is not the kernel's\n", when);
 	VFIO_ASSERT_EQ(now.ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT, 0,
 		       "%s: the vector is masked\n", when);
@@ -200,7 +206,7 @@ FIXTURE_SETUP(msix_reset)
 	if (!(self->device->info.flags & VFIO_DEVICE_FLAGS_RESET))
 		SKIP(return, "VFIO offers no reset for %s\n", device_bdf);
 
-	driver_region_setup(self);
+	driver_region_setup(self->device, self->iova_allocator);
 	vfio_pci_driver_init(self->device);
 
 	self->entry = msix_entry_addr(self->device, self->device->driver.msi);
@@ -237,7 +243,8 @@ TEST_F(msix_reset, table_restored)
 	vfio_pci_device_reset(self->device);
 
 	ASSERT_EQ(command, vfio_pci_config_readw(self->device, PCI_COMMAND));
-	assert_entry_programmed(self, "after the reset");
+	assert_entry_programmed(self->entry, &self->programmed,
+				"after the reset");
 
 	driver_restart(self->device);
 	assert_device_msi(self->device, "after the reset");
@@ -258,7 +265,8 @@ TEST_F(msix_reset, table_restored_memory_off)
 
 	ASSERT_EQ(command, vfio_pci_config_readw(self->device, PCI_COMMAND));
 	vfio_pci_cmd_set(self->device, PCI_COMMAND_MEMORY);
-	assert_entry_programmed(self, "after a reset with memory off");
+	assert_entry_programmed(self->entry, &self->programmed,
+				"after a reset with memory off");
 
 	driver_restart(self->device);
 	assert_device_msi(self->device, "after a reset with memory off");
@@ -280,7 +288,8 @@ TEST_F(msix_reset, reenable_rewrites_entry)
 	ASSERT_EQ(0, msi_wait(msi_fd(self->device), QUIET_WAIT_MS));
 
 	vfio_pci_msix_reenable(self->device, self->device->driver.msi, 1);
-	assert_entry_programmed(self, "after the re-enable");
+	assert_entry_programmed(self->entry, &self->programmed,
+				"after the re-enable");
 	assert_device_msi(self->device, "after the re-enable");
 }
 
