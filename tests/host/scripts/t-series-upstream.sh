@@ -6,7 +6,7 @@
 # test): the series is made on a branch of a scratch clone, KDIR is left as
 # it was, the mails carry the sender, one-line headers and base-commit, and
 # 'git am' of them onto a fresh clone at the base gives the branch's trees;
-# the branch deletes no file. A recipe that no longer matches (a function
+# the branch deletes no file, and b4 am -m finds the base. A recipe that no longer matches (a function
 # renamed in a copy of the tree) stops the command with one line naming the
 # recipe and the file, leaving no branch, scratch tree or mails. A source
 # without git is committed once into the cache first. The real run on
@@ -119,11 +119,35 @@ made_on_git_tree()
 	else
 		not_ok "upstream: git am of the mails does not reproduce the branch" "$(tail -n 2 "$WORK/am.log")"
 	fi
+	b4_am "$k" "$out" "$want"
 	run "$PROJECT/scripts/series" upstream --no-check "$k" "$out"
 	if [ "$RC" != 0 ] && [ "$(wc -l <"$ERR")" = 1 ] && grep -q 'is not empty' "$ERR"; then
 		ok "upstream: refuses to write into mails it made before: $(cat "$ERR")"
 	else
 		not_ok "upstream: wrote over an OUTDIR with mails (rc $RC)"
+	fi
+}
+
+# b4 am -m of the mails in $2, in a fresh clone of $1 (no network, a
+# private HOME): it must take the base-commit and give the trees $3.
+b4_am()
+{
+	local k=$1 out=$2 want=$3 clone=$WORK/b4-clone got
+
+	git clone -q "$k" "$clone"
+	mkdir -p "$WORK/b4-home" "$WORK/b4-out"
+	cat "$out"/*.patch >"$WORK/series.mbox"
+	if ! (cd "$clone" && HOME=$WORK/b4-home XDG_CACHE_HOME=$WORK/b4-home/.cache \
+		b4 am -m "$WORK/series.mbox" -o "$WORK/b4-out") >"$WORK/b4.log" 2>&1; then
+		not_ok "upstream: b4 am -m failed on the mails" "$(tail -n 1 "$WORK/b4.log")"
+		return
+	fi
+	if grep -q "Base: using specified base-commit $(git -C "$k" rev-parse HEAD)" "$WORK/b4.log" &&
+		git -C "$clone" am -q "$WORK"/b4-out/*.mbx >>"$WORK/b4.log" 2>&1 &&
+		got=$(git -C "$clone" log --reverse --format=%T "origin/HEAD..HEAD") && [ "$want" = "$got" ]; then
+		ok "upstream: b4 am -m takes the base-commit, and its mbox gives the branch's trees"
+	else
+		not_ok "upstream: b4 am -m did not find the base or reproduce the branch" "$(grep 'Base:' "$WORK/b4.log")"
 	fi
 }
 
@@ -180,8 +204,11 @@ bad_input()
 main()
 {
 	case "${1:-}" in -h | --help) usage; exit 0 ;; esac
-	command -v spatch >/dev/null 2>&1 ||
-		{ not_ok "spatch not installed (scripts/install-deps installs coccinelle)"; tap_done; exit 1; }
+	if ! command -v spatch >/dev/null 2>&1 || ! command -v b4 >/dev/null 2>&1; then
+		not_ok "spatch or b4 not installed (scripts/install-deps installs coccinelle and b4)"
+		tap_done
+		exit 1
+	fi
 	made_on_git_tree
 	broken_recipe
 	extracted_source
