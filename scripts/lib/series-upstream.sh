@@ -35,9 +35,12 @@ Every commit is checked in that tree (--no-check: none of it): 'make
 headers', then make -C tools/testing/selftests TARGETS=vfio with gcc and
 with clang (LLVM=1), sparse (CC=cgcc), and scripts/checkpatch.pl --strict
 (minus scripts/checkpatch.ignore); the branch may delete no file. With
---run, 'make run KDIR=' at the base and at the tip: every case that passed
-at the base must pass at the tip, and every case the series adds must run
-and pass. Both tables go into the cover letter.
+--run, the tree's own suite at the base and at the tip, as 'make run
+KDIR=' runs it, on one test kernel built from the base (the series may
+change nothing outside tools/testing/selftests, so the tip's kernel would
+be the same): every case that passed at the base must pass at the tip,
+and every case the series adds must run and pass. Both tables go into
+the cover letter.
 
 The mails: git format-patch --cover-letter, subject prefix PREFIX
 (default "\${SERIES_SUBJECT_PREFIX:-RFC PATCH}"), base-commit: KDIR's HEAD,
