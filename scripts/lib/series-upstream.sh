@@ -176,7 +176,7 @@ EOF
 	for dir in "${UPSTREAM_DIRS[@]}"; do
 		n=$((n + 1))
 		printf '%d/%d %s\n\n' "$n" "${#UPSTREAM_DIRS[@]}" "$(upstream_subject "$dir")"
-		sed 's/^/    /' "$dir/cover"
+		awk '{ print NF ? "    " $0 : "" }' "$dir/cover"
 		echo
 	done
 	cat <<EOF
@@ -190,11 +190,11 @@ drivers share, and an op for injecting a stall would exist for one test.
 Checked on this tree at every commit ($(date -u +%Y-%m-%d)):
 
 EOF
-	sed 's/^/    /' "$UPSTREAM_WORK/check.table"
+	awk '{ print NF ? "    " $0 : "" }' "$UPSTREAM_WORK/check.table"
 	if [ -f "$UPSTREAM_WORK/run.table" ]; then
-		printf '\nThe tree'"'"'s VFIO selftests on a kernel built from the base and from\nthe tip, QEMU %s igb behind intel-iommu, TCG, real clock:\n\n' \
+		printf '\nThe tree'"'"'s VFIO selftests at the base and at the tip, on one test\nkernel built from the base (the series changes only\ntools/testing/selftests), QEMU %s igb behind intel-iommu, TCG, real\nclock:\n\n' \
 			"$(qemu_version | cut -d' ' -f1)"
-		sed 's/^/    /' "$UPSTREAM_WORK/run.table"
+		awk '{ print NF ? "    " $0 : "" }' "$UPSTREAM_WORK/run.table"
 	fi
 	echo
 }
