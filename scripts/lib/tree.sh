@@ -58,3 +58,15 @@ tree_test_programs()
 	fi
 	sed -n 's/^[^:]*://p' <<<"$out"
 }
+
+# True when kernel tree $1's tools/include already provides MMIO accessors
+# through <linux/io.h> (directly, or through asm/io.h as in 7.x): a compile
+# probe, since 7.x's linux/io.h only includes asm/io.h.
+tree_has_mmio_accessors()
+{
+	local kdir=$1
+
+	printf '#include <linux/io.h>\nint f(void *p) { return readl(p); }\n' |
+		${CC:-cc} -x c -c -o /dev/null -Werror=implicit-function-declaration \
+			-I "$kdir/tools/include" - >/dev/null 2>&1
+}

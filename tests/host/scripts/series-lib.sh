@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
-# Shared by the host tests of 'series mail', 'am' and 'onto'; source it
+# Shared by the host tests of 'series mail', 'am' and 'upstream'; source it
 # after lib.sh. A private build directory (the user's build/series/ is
 # never touched), a sender identity that is clearly no person, and the
 # checks these tests share.
@@ -60,22 +60,4 @@ expect_refusal()
 	else
 		ok "$name: $last"
 	fi
-}
-
-# A kernel git tree small enough to make here: what 'onto' looks for.
-make_fake_kernel()
-{
-	local k=$1
-
-	mkdir -p "$k/tools/testing/selftests/vfio" "$k/tools/include/linux" "$k/scripts"
-	echo 'VERSION = 0' >"$k/Makefile"
-	printf 'THE REST\nM:\tNobody <nobody@example.org>\nF:\t*\n' >"$k/MAINTAINERS"
-	echo 'all:' >"$k/tools/testing/selftests/Makefile"
-	echo '# lib.mk' >"$k/tools/testing/selftests/lib.mk"
-	echo '# checkpatch' >"$k/scripts/checkpatch.pl"
-	echo 'old test' >"$k/tools/testing/selftests/vfio/old_test.c"
-	echo '/* io */' >"$k/tools/include/linux/io.h"
-	git -C "$k" init -q -b main
-	git -C "$k" add -A
-	git -C "$k" commit -q -m 'fake kernel'
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Bad input to 'series mail', 'series am' and 'series onto': each case must
+# Bad input to 'series mail' and 'series am': each case must
 # fail with one line naming the mail or path, leave nothing half-applied
 # (no scratch repo from the failed am) and leave the user's tree as it was.
 set -euo pipefail
@@ -13,7 +13,7 @@ source "$(dirname "$0")/series-lib.sh"
 
 usage()
 {
-	echo "Usage: ${0##*/}   (host test: bad input to series mail, am and onto)"
+	echo "Usage: ${0##*/}   (host test: bad input to series mail and am)"
 }
 
 # Mails to break: the series as 'series mail' writes it.
@@ -154,24 +154,6 @@ B4
 	fi
 }
 
-bad_onto()
-{
-	local k=$WORK/kernel state
-
-	expect_refusal "onto: not a kernel tree" "onto: $WORK is not a kernel source tree" \
-		"$SERIES" onto --no-build --out "$WORK/onto1" "$WORK"
-	make_fake_kernel "$k"
-	echo 'uncommitted' >>"$k/tools/testing/selftests/vfio/old_test.c"
-	state=$(git -C "$k" rev-parse HEAD; git -C "$k" status --porcelain; cat "$k/tools/testing/selftests/vfio/old_test.c")
-	expect_refusal "onto: uncommitted changes in the way" \
-		"has uncommitted changes in the way \\(tools/testing/selftests/vfio/old_test.c\\)" \
-		"$SERIES" onto --no-build --out "$WORK/onto2" "$k"
-	if [ "$state" != "$(git -C "$k" rev-parse HEAD; git -C "$k" status --porcelain; cat "$k/tools/testing/selftests/vfio/old_test.c")" ] ||
-		[ -e "$WORK/onto2" ]; then
-		not_ok "onto: the refused run changed KDIR or left a scratch tree"
-	fi
-}
-
 main()
 {
 	case "${1:-}" in -h | --help) usage; exit 0 ;; esac
@@ -180,7 +162,6 @@ main()
 	bad_mail_options
 	placeholder_header
 	failing_b4
-	bad_onto
 	tap_done
 }
 

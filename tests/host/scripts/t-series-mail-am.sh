@@ -4,9 +4,8 @@
 # The list workflow without a list: 'series mail' (git format-patch and
 # b4) then 'series am' of what it wrote must give commits whose trees are
 # those of the stored series, with To/Cc from the kernel tree's
-# get_maintainer.pl and no placeholder in any header; 'series onto' on a
-# kernel git tree must give the base plus the series as a branch and leave
-# that tree as it was. No VM, no build: a few seconds.
+# get_maintainer.pl and no placeholder in any header. No VM, no build: a
+# few seconds.
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -16,7 +15,7 @@ source "$(dirname "$0")/series-lib.sh"
 
 usage()
 {
-	echo "Usage: ${0##*/}   (host test of series mail, am and onto; see its header)"
+	echo "Usage: ${0##*/}   (host test of series mail and am; see its header)"
 }
 
 # The kernel tree the round trip addresses from: the newest Linux 7.x
@@ -235,43 +234,6 @@ am_patches_through_b4()
 	fi
 }
 
-onto_fake_tree()
-{
-	local k=$WORK/kernel out=$WORK/onto before after want got commit
-
-	make_fake_kernel "$k"
-	echo 'work in progress' >"$k/README.local"
-	before=$(git -C "$k" rev-parse HEAD; git -C "$k" branch --list; git -C "$k" status --porcelain)
-	if ! "$SERIES" onto --no-build --out "$out" "$k" >"$WORK/onto.log" 2>&1; then
-		not_ok "onto: failed on a kernel git tree: $(tail -n 1 "$WORK/onto.log")"
-		return
-	fi
-	after=$(git -C "$k" rev-parse HEAD; git -C "$k" branch --list; git -C "$k" status --porcelain)
-	if [ "$before" = "$after" ]; then
-		ok "onto: KDIR's HEAD, branches and uncommitted work untouched"
-	else
-		not_ok "onto: KDIR changed"
-	fi
-	# The vfio directory of each branch commit is the series repo's root.
-	got=$(for commit in $(git -C "$out" rev-list --reverse main..vfio-igb-series); do
-		git -C "$out" rev-parse "$commit:tools/testing/selftests/vfio"
-	done)
-	want=$(for commit in $(git -C "$WORK/stored" rev-list --reverse HEAD); do
-		git -C "$WORK/stored" rev-parse "$commit:tools/testing/selftests/vfio"
-	done)
-	if [ -n "$got" ] && [ "$want" = "$got" ]; then
-		ok "onto: base + $(($(echo "$got" | wc -l) - 1)) patches, tools/testing/selftests/vfio as in the stored series at every commit"
-	else
-		not_ok "onto: the branch's tools/testing/selftests/vfio differs from the stored series"
-	fi
-	if git -C "$out" show --stat --format= main..vfio-igb-series -- tools/testing/selftests/vfio/old_test.c |
-		grep -q old_test.c; then
-		ok "onto: the tree's own VFIO selftests are replaced by the base"
-	else
-		not_ok "onto: the tree's own tools/testing/selftests/vfio/old_test.c survived the base commit"
-	fi
-}
-
 # series-base.sh in a subshell of its own: $1 is the function, the rest
 # its arguments.
 run_base_lib()
@@ -329,7 +291,6 @@ main()
 	default_addressing
 	send_email_installed
 	am_patches_through_b4
-	onto_fake_tree
 	resolvable_base
 	tap_done
 }
