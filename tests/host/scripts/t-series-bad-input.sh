@@ -49,20 +49,24 @@ am_refuses()
 
 bad_mails()
 {
-	local d=$WORK/bad n
+	local d=$WORK/bad n total
 
+	# The series' length, from the mails themselves (0000 is the cover).
+	total=$(($(find "$WORK/mails" -name '[0-9][0-9][0-9][0-9]-*' | wc -l) - 1))
 	mkdir -p "$d/missing" "$d/notpatch"
-	for n in 0 1 2 3 5 6 7 8; do cp "$(mail_file "$n")" "$d/missing/"; done
-	am_refuses "a missing patch" "$d/missing: patch 4/8 missing" "$d/missing"
+	for n in $(seq 0 "$total"); do
+		[ "$n" = 4 ] || cp "$(mail_file "$n")" "$d/missing/"
+	done
+	am_refuses "a missing patch" "$d/missing: patch 4/$total missing" "$d/missing"
 
 	cat "$(mail_file 0)" "$(mail_file 2)" "$(mail_file 1)" >"$d/order.mbox"
-	for n in 3 4 5 6 7 8; do cat "$(mail_file "$n")"; done >>"$d/order.mbox"
-	am_refuses "patches out of order" "order.mbox \\(mail 3\\): patch 1/8 comes after patch 2/8" \
-		"$d/order.mbox"
+	for n in $(seq 3 "$total"); do cat "$(mail_file "$n")"; done >>"$d/order.mbox"
+	am_refuses "patches out of order" \
+		"order.mbox \\(mail 3\\): patch 1/$total comes after patch 2/$total" "$d/order.mbox"
 
 	cp "$WORK"/mails/* "$d/notpatch/"
-	printf 'From: Someone <someone@example.org>\nSubject: Re: [PATCH 3/8] a reply\n\nLooks fine.\n' \
-		>"$d/notpatch/0003-reply.patch"
+	printf 'From: Someone <someone@example.org>\nSubject: Re: [PATCH 3/%s] a reply\n\nLooks fine.\n' \
+		"$total" >"$d/notpatch/0003-reply.patch"
 	am_refuses "a mail that is not a patch" "0003-reply.patch: not a patch" "$d/notpatch"
 
 	# A context line of patch 3 that the base does not have.
@@ -71,7 +75,7 @@ bad_mails()
 	{
 		for n in 0 1 2; do cat "$(mail_file "$n")"; done
 		cat "$d/0003-broken.patch"
-		for n in 4 5 6 7 8; do cat "$(mail_file "$n")"; done
+		for n in $(seq 4 "$total"); do cat "$(mail_file "$n")"; done
 	} >"$d/noapply.mbox"
 	am_refuses "a patch that does not apply (b4 am)" \
 		"noapply.mbox \\(mail 4\\) .*does not apply onto base" "$d/noapply.mbox"
