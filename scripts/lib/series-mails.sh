@@ -173,8 +173,8 @@ read_series_mails()
 #   among the headers, Python's mbox reader takes it for the start of a
 #   second, empty mail;
 # - a Message-Id for a mail that has none (patches/, format-patch without
-#   threading): b4 takes a series without one for no series at all
-#   ("Could not find any patches in the series").
+#   threading): without one, b4 finds no series in the mbox, exits 0
+#   and writes no .mbx.
 write_unfolded_mbox()
 {
 	local file n=0
