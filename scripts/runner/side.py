@@ -54,6 +54,18 @@ def side_by_side(project: str, ktree: str, mirror: str, work: str, rounds: int, 
     return table(runs, kernel, rounds, qemu)
 
 
+# Marks a time of a binary that failed in that run. A run that timed out
+# in its first case and failed the rest at once is not a time of the suite:
+# it is shown, and left out of the means.
+FAILED_MARK = '!'
+
+
+def _timed(rec: list[str]) -> str:
+    """The host seconds of a summary.tsv binary record, marked when it failed."""
+    failed = rec[4] not in ('', '0') or rec[6] != '0'
+    return rec[7] + FAILED_MARK if failed else rec[7]
+
+
 def table(runs: list[tuple[str, str]], kernel: str, rounds: int,
           qemu: str) -> tuple[list[str], list[Row]]:
     """Per binary and run, host seconds; the two driver tests' means and their ratio."""
@@ -63,7 +75,7 @@ def table(runs: list[tuple[str, str]], kernel: str, rounds: int,
         for rec in read_tsv(os.path.join(d, 'summary.tsv')):
             if rec[0] != 'binary':
                 continue
-            times[side, rec[1]].append(rec[7])
+            times[side, rec[1]].append(_timed(rec))
             if rec[1] not in names:
                 names.append(rec[1])
     out = ['', f'side by side: {rounds} rounds of A (the kernel tree\'s suite) and B (the '
@@ -75,13 +87,16 @@ def table(runs: list[tuple[str, str]], kernel: str, rounds: int,
         col_a = ' ' + ' '.join(times[('A', n)]) if times[('A', n)] else ' -'
         col_b = ' ' + ' '.join(times[('B', n)]) if times[('B', n)] else ' -'
         out.append(f'  {n:<{width}}  {col_a:<24}  {col_b:<24}')
+    if any(t.endswith(FAILED_MARK) for ts in times.values() for t in ts):
+        out.append(f'  {FAILED_MARK}: the binary failed in that run; its time is in no mean')
     rows: list[Row] = []
     d = 'vfio_pci_driver_test'
-    ta = [float(x) for x in times[('A', d)] if x != '-']
-    tb = [float(x) for x in times[('B', d)] if x != '-']
+    ta = [float(x) for x in times[('A', d)] if x != '-' and not x.endswith(FAILED_MARK)]
+    tb = [float(x) for x in times[('B', d)] if x != '-' and not x.endswith(FAILED_MARK)]
     if ta and tb and sum(tb) > 0:
         a, b = sum(ta) / len(ta), sum(tb) / len(tb)
-        out.append(f'  {d}: A {a:.1f} s, B {b:.1f} s (means); A/B = {a / b:.2f}')
+        out.append(f'  {d}: A {a:.1f} s, B {b:.1f} s (means of {len(ta)} and {len(tb)} '
+                   f'passing runs); A/B = {a / b:.2f}')
         rows += [('side.driver_test.A_secs', f'{a:.1f}', 's'),
                  ('side.driver_test.B_secs', f'{b:.1f}', 's'),
                  ('side.driver_test.ratio_A_over_B', f'{a / b:.2f}', '')]

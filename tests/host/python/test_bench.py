@@ -79,9 +79,26 @@ class RowsTest(unittest.TestCase):
             self.write(f'{name}.status', '0\n')
             runs.append((name[5], os.path.join(self.d, name)))
         text, rows = side.table(runs, '/k/kernel-x/bzImage', 2, '10.0')
-        self.assertIn('  vfio_pci_driver_test: A 32.0 s, B 10.0 s (means); A/B = 3.20', text)
+        self.assertIn('  vfio_pci_driver_test: A 32.0 s, B 10.0 s (means of 2 and 2 passing '
+                      'runs); A/B = 3.20', text)
         self.assertIn(('side.driver_test.ratio_A_over_B', '3.20', ''), rows)
         self.assertEqual(rows[-4][0], 'side.side-A1.vmtest_status')
+
+    def test_side_table_failed_run_not_in_mean(self):
+        # A1 timed out in its first case and failed the rest at once: 33.4 s
+        # is no time of the suite, so the mean is A2's alone.
+        runs = []
+        for name, fail, rc, secs in (('side-A1', '35', '1', '33.4'), ('side-B1', '0', '0', '10.0'),
+                                     ('side-A2', '0', '0', '362.5'),
+                                     ('side-B2', '0', '0', '10.0')):
+            self.write(f'{name}/summary.tsv',
+                       f'binary\tvfio_pci_driver_test\t35\t0\t{fail}\t0\t{rc}\t{secs}\t-\n')
+            self.write(f'{name}.status', f'{rc}\n')
+            runs.append((name[5], os.path.join(self.d, name)))
+        text, rows = side.table(runs, '/k/kernel-x/bzImage', 2, '10.0')
+        self.assertIn('  vfio_pci_driver_test: A 362.5 s, B 10.0 s (means of 1 and 2 passing '
+                      'runs); A/B = 36.25', text)
+        self.assertTrue(any('33.4! 362.5' in line for line in text), text)
 
 
 if __name__ == '__main__':
