@@ -11,7 +11,7 @@ import shutil
 import sys
 from typing import NoReturn, Optional
 
-from . import devtrace, initramfs, kernel, logdir, suite
+from . import devtrace, guestcmd, initramfs, kernel, logdir, suite
 from .machine import DEFAULT_MACHINE, MACHINES
 from .options import Options
 from .supervise import LockError
@@ -83,7 +83,8 @@ def parser() -> argparse.ArgumentParser:
       help=f'the machine to boot (default: {DEFAULT_MACHINE})')
     a('-p', '--cpus', metavar='N', help='vCPUs (default: $VM_SMP or 1)')
     a('-m', '--memory', metavar='SIZE', help="guest memory, as QEMU's -m takes it (default: "
-      "$VM_MEM, else 1G for the mirror's suite and 3G for a kernel tree's own)")
+      "$VM_MEM, else 1G for the mirror's suite and 3G for a kernel tree's own, each grown by "
+      'the --hugepages-1g pages)')
     a('--kernel', metavar='PATH', help='boot this bzImage or ELF vmlinux (default: '
       'scripts/build-test-kernel, cached); a file that is not a whole x86 kernel image is '
       'refused before QEMU starts; without IOMMUFD in it, the iommufd modes skip')
@@ -100,6 +101,9 @@ def parser() -> argparse.ArgumentParser:
       '--trace-device. KVM always runs on the real clock')
     a('--hugepages', metavar='N', default=str(DEFAULT_HUGEPAGES),
       help=f'2 MiB huge pages the guest reserves (default: {DEFAULT_HUGEPAGES})')
+    a('--hugepages-1g', metavar='N', help='1 GiB huge pages the guest kernel reserves at boot '
+      "(hugepagesz=1G hugepages=N; the default memory grows by N GiB); default: "
+      f"{guestcmd.GIB_PAGES_KERNEL_TREE} for a kernel tree's own suite, 0 for the mirror's")
     a = p.add_argument_group('bounds').add_argument
     a('--timeout', metavar='SECS', default='1800', help='kill the VM after SECS seconds '
       f'(default: 1800, at least {MIN_TIMEOUT})')
@@ -169,7 +173,7 @@ def parse(argv: list[str], paths: suite.Paths) -> Optional[Options]:
     if extra:
         raise UsageError(f"unknown option '{extra[0]}'; see '{PROG} --help'")
     for name in ('tree', 'tests', 'kernel', 'bin_dir', 'log_dir', 'timeout', 'stall',
-                 'lock_wait', 'hugepages', 'clock', 'cpus', 'memory'):
+                 'lock_wait', 'hugepages', 'hugepages_1g', 'clock', 'cpus', 'memory'):
         if getattr(ns, name) == '':
             raise UsageError(f"--{name.replace('_', '-')} needs a value")
     o = Options(machine=ns.machine, accel=ns.accel or 'auto', append=ns.append,
@@ -209,6 +213,8 @@ def parse(argv: list[str], paths: suite.Paths) -> Optional[Options]:
         raise UsageError(f'--stall {o.stall}: less than the {MIN_STALL} s a boot or a silent test '
                          'case may take (see --help)')
     o.hugepages = _number(ns.hugepages, '--hugepages')
+    o.gib_pages = guestcmd.default_gib_pages(suite.is_kernel_tree(o.tree)) \
+        if ns.hugepages_1g is None else _number(ns.hugepages_1g, '--hugepages-1g')
     o.lock_wait = _number(ns.lock_wait or os.environ.get('VMTEST_LOCK_WAIT') or '3600',
                           '--lock-wait', 'seconds')
     cpus = ns.cpus or os.environ.get('VM_SMP') or '1'

@@ -24,6 +24,7 @@ class Options:
     append: str = ''
     qemu_extra: list[str] = field(default_factory=list)
     hugepages: int = 4
+    gib_pages: int = 0
     timeout: int = 1800
     stall: int = 300
     lock_wait: int = 3600

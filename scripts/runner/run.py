@@ -17,7 +17,7 @@ import sys
 from typing import Optional
 
 from . import accel as accel_mod
-from . import devtrace, initramfs, kernel, suite
+from . import devtrace, guestcmd, initramfs, kernel, suite
 from .options import Options
 from .console import Console
 from .machine import MACHINES
@@ -111,8 +111,10 @@ class Run:
         if o.trace:
             extra += self.trace_args
         spec = VmSpec(accel, clock.mode, image, initrd, klog,
-                      memory=o.memory or suite.default_memory(o.tree), cpus=o.cpus,
-                      append=o.append, extra=extra, terminal=o.shell)
+                      memory=o.memory or guestcmd.memory(suite.default_memory(o.tree),
+                                                         o.gib_pages),
+                      cpus=o.cpus, append=guestcmd.kernel_args(o.gib_pages, o.append),
+                      extra=extra, terminal=o.shell)
         cmd = command_line(self.machine, self.qemu_bin, spec)
         with open(os.path.join(o.log_dir, 'qemu-cmdline'), 'w', encoding='utf-8') as f:
             f.write(shlex.join(cmd) + '\n')
