@@ -158,7 +158,7 @@ class Run:
              f'{o.log_dir}/console.log, kernel.log')
         info(f'guest clock: {clock.describe()}')
         self.start_us = host_usecs()
-        con = self.console = Console(o.log_dir, o.tests, sys.stdout, o.verbose)
+        con = self.console = Console(o.log_dir, o.tests, sys.stdout, o.verbose, self.machine)
         self.klog = FileLines(os.path.join(o.log_dir, 'kernel.log'))
         self.vm = Qemu(cmd, keep_fds=self.held_fds())
         hung = watch(self.vm, lambda line: con.feed(line, host_usecs() - self.start_us),
@@ -188,7 +188,8 @@ class Run:
         o = self.opts
         info_ = RunInfo(accel.upper(), host_usecs() - self.start_us, clock.mode,
                         clock.describe(), suite.describe(o.tree, o.mirror),
-                        f'{kernel.version(self.kernel)} ({self.kernel})')
+                        f'{kernel.version(self.kernel)} ({self.kernel})',
+                        f'{self.machine.name}: {self.machine.description}')
         ok = write_summary(self.console, info_)
         self.console.close()
         return ok
