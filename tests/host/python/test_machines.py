@@ -83,11 +83,8 @@ class DryRunTest(unittest.TestCase):
         fake_arm64_image(self.kernels['arm64'])
         env = {'VFIO_IGB_CACHE': os.path.join(self.d, 'cache'),
                'BUILD_DIR': os.path.join(self.d, 'build')}
-        patches = [mock.patch.dict(os.environ, env),
-                   mock.patch.object(initramfs, 'guest_userland', self.userland)]
-        for p in patches:
-            p.start()
-            self.addCleanup(p.stop)
+        self.enterContext(mock.patch.dict(os.environ, env))
+        self.enterContext(mock.patch.object(initramfs, 'guest_userland', self.userland))
         os.environ.pop('QEMU', None)
         self.asked = []
 
@@ -129,7 +126,7 @@ class DryRunTest(unittest.TestCase):
                 entries = initramfs.read_archive(os.path.join(log, 'initramfs.cpio'))
                 # The host cannot list an arm64 busybox's applets: vm/init makes the links.
                 self.assertEqual('bin/sh' in entries, m.arch == 'x86')
-                conf = entries['vmtest.conf'][1].decode()
+                conf = (entries['vmtest.conf'][1] or b'').decode()
                 self.assertIn(f'VMTEST_BIND_FIRST={1 if m.bind_first else 0}\n', conf)
 
     def test_kernel_of_the_wrong_arch(self):
