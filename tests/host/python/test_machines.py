@@ -22,19 +22,21 @@ BASH_STATIC = '/bin/bash-static'
 
 # What each machine must boot, written down here independently of its
 # definition: the QEMU binary, the vIOMMU (a -device, or an -M option), the
-# kernel's console, and whether vfio needs the unsafe-interrupt options.
+# kernel's console, whether vfio needs the unsafe-interrupt options, and
+# whether the guest binds vfio-pci before the igb has an IOMMU group.
 WANT = {
     'q35-vtd': ('qemu-system-x86_64', ('device', 'intel-iommu,intremap=on,caching-mode=on'),
-                'ttyS1', False),
+                'ttyS1', False, False),
     'q35-vtd-scalable': ('qemu-system-x86_64',
                          ('device', 'intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on'),
-                         'ttyS1', False),
+                         'ttyS1', False, False),
     'q35-amd': ('qemu-system-x86_64', ('device', 'amd-iommu,intremap=on,xtsup=on'), 'ttyS1',
-                False),
-    'q35-virtio-iommu': ('qemu-system-x86_64', ('device', 'virtio-iommu-pci'), 'ttyS1', True),
-    'virt-smmuv3': ('qemu-system-aarch64', ('machine', 'iommu=smmuv3'), 'ttyAMA1', False),
+                False, False),
+    'q35-virtio-iommu': ('qemu-system-x86_64', ('device', 'virtio-iommu-pci'), 'ttyS1', True,
+                         True),
+    'virt-smmuv3': ('qemu-system-aarch64', ('machine', 'iommu=smmuv3'), 'ttyAMA1', False, True),
     'virt-virtio-iommu': ('qemu-system-aarch64', ('device', 'virtio-iommu-pci'), 'ttyAMA1',
-                          False),
+                          False, True),
 }
 UNSAFE = 'vfio_iommu_type1.allow_unsafe_interrupts=1 iommufd.allow_unsafe_interrupts=1'
 
@@ -102,7 +104,7 @@ class DryRunTest(unittest.TestCase):
         return rc, out.getvalue(), err.getvalue(), log
 
     def test_every_machine(self):
-        for name, (qemu, (kind, iommu), console, unsafe) in WANT.items():
+        for name, (qemu, (kind, iommu), console, unsafe, bind_first) in WANT.items():
             m = MACHINES[name]
             with self.subTest(machine=name):
                 rc, out, err, log = self.dry_run(name, self.kernels[m.arch])
@@ -127,7 +129,7 @@ class DryRunTest(unittest.TestCase):
                 # The host cannot list an arm64 busybox's applets: vm/init makes the links.
                 self.assertEqual('bin/sh' in entries, m.arch == 'x86')
                 conf = (entries['vmtest.conf'][1] or b'').decode()
-                self.assertIn(f'VMTEST_BIND_FIRST={1 if m.bind_first else 0}\n', conf)
+                self.assertIn(f'VMTEST_BIND_FIRST={1 if bind_first else 0}\n', conf)
 
     def test_kernel_of_the_wrong_arch(self):
         rc, _, err, _ = self.dry_run('virt-smmuv3', self.kernels['x86'])
