@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 # The options a guest without interrupt remapping or MSI isolation needs
 # before vfio will hand it a device: type1 refuses the group, iommufd the
@@ -111,75 +111,65 @@ X86_CPU = {'kvm': 'host', 'tcg-virtual': 'max,-erms,-fsrm', 'tcg-real': 'max'}
 ARM64_CPU = {'kvm': 'host', 'tcg-virtual': 'max,pauth-impdef=on',
              'tcg-real': 'max,pauth-impdef=on'}
 
+
+def q35(name: str, description: str, machine: str, iommu: tuple[str, ...],
+        **kw: Any) -> Machine:
+    """An x86-64 q35 machine: the x86 kernel and CPU, the igb in slot 2, ttyS0/ttyS1."""
+    return Machine(name=name, description=description, arch='x86', qemu='qemu-system-x86_64',
+                   machine=machine, cpu=X86_CPU, iommu=iommu, igb_slot='02.0',
+                   test_console='ttyS0', kernel_console='ttyS1,115200', **kw)
+
+
+def virt(name: str, description: str, machine: str, iommu: tuple[str, ...],
+         **kw: Any) -> Machine:
+    """An arm64 virt machine: the arm64 kernel and CPU, the igb in slot 2, ttyAMA0/ttyAMA1."""
+    return Machine(name=name, description=description, arch='arm64', qemu='qemu-system-aarch64',
+                   machine=machine, cpu=ARM64_CPU, iommu=iommu, igb_slot='02.0',
+                   test_console='ttyAMA0', kernel_console='ttyAMA1,115200', **kw)
+
+
 # q35 with a split irqchip, because intremap=on needs the IOAPIC in QEMU,
 # and caching-mode=on, which vfio inside the guest requires of an emulated
 # VT-d.
-Q35_VTD = Machine(
-    name='q35-vtd',
-    description='x86-64 q35, emulated Intel VT-d (legacy mode, interrupt remapping)',
-    arch='x86', qemu='qemu-system-x86_64', machine='q35,kernel-irqchip=split', cpu=X86_CPU,
-    iommu=('-device', 'intel-iommu,intremap=on,caching-mode=on'),
-    igb_slot='02.0', kernel_args=('intel_iommu=on',), test_console='ttyS0',
-    kernel_console='ttyS1,115200',
-)
+Q35_VTD = q35('q35-vtd', 'x86-64 q35, emulated Intel VT-d (legacy mode, interrupt remapping)',
+              'q35,kernel-irqchip=split', ('-device', 'intel-iommu,intremap=on,caching-mode=on'),
+              kernel_args=('intel_iommu=on',))
 
 # VT-d's scalable mode: second-level tables through PASID entries; the
 # guest opts in with sm_on.
-Q35_VTD_SCALABLE = Machine(
-    name='q35-vtd-scalable',
-    description='x86-64 q35, emulated Intel VT-d in scalable mode',
-    arch='x86', qemu='qemu-system-x86_64', machine='q35,kernel-irqchip=split', cpu=X86_CPU,
-    iommu=('-device', 'intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on'),
-    igb_slot='02.0', kernel_args=('intel_iommu=on,sm_on',), test_console='ttyS0',
-    kernel_console='ttyS1,115200',
-)
+Q35_VTD_SCALABLE = q35(
+    'q35-vtd-scalable', 'x86-64 q35, emulated Intel VT-d in scalable mode',
+    'q35,kernel-irqchip=split',
+    ('-device', 'intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on'),
+    kernel_args=('intel_iommu=on,sm_on',))
 
 # AMD-Vi with interrupt remapping (the split irqchip again) and x2APIC
 # support. The guest panics at boot (the report): every case is expected
 # to fail until that is fixed, and a run that passes shows as XPASS.
-Q35_AMD = Machine(
-    name='q35-amd',
-    description='x86-64 q35, emulated AMD-Vi (interrupt remapping, x2APIC)',
-    arch='x86', qemu='qemu-system-x86_64', machine='q35,kernel-irqchip=split', cpu=X86_CPU,
-    iommu=('-device', 'amd-iommu,intremap=on,xtsup=on'),
-    igb_slot='02.0', kernel_args=('amd_iommu=on',), test_console='ttyS0',
-    kernel_console='ttyS1,115200',
+Q35_AMD = q35(
+    'q35-amd', 'x86-64 q35, emulated AMD-Vi (interrupt remapping, x2APIC)',
+    'q35,kernel-irqchip=split', ('-device', 'amd-iommu,intremap=on,xtsup=on'),
+    kernel_args=('amd_iommu=on',),
     expected_failures={'*': Expectation(
         'kernel panic at boot: the timer does not tick through the interrupt-remapped IO-APIC',
-        'findings/amd-vi-ioapic-timer.md')},
-)
+        'findings/amd-vi-ioapic-timer.md')})
 
 # virtio-iommu on x86 has no interrupt remapping: without the unsafe
 # interrupt options all 130 cases fail (type1 refuses the group). The
 # plain q35 irqchip will do. The 6.12 guest makes the igb's group only
 # when a driver binds.
-Q35_VIRTIO_IOMMU = Machine(
-    name='q35-virtio-iommu',
-    description='x86-64 q35, virtio-iommu (no interrupt remapping)',
-    arch='x86', qemu='qemu-system-x86_64', machine='q35', cpu=X86_CPU,
-    iommu=('-device', 'virtio-iommu-pci'),
-    igb_slot='02.0', unsafe_interrupts=True, bind_first=True, test_console='ttyS0',
-    kernel_console='ttyS1,115200',
-)
+Q35_VIRTIO_IOMMU = q35(
+    'q35-virtio-iommu', 'x86-64 q35, virtio-iommu (no interrupt remapping)', 'q35',
+    ('-device', 'virtio-iommu-pci'), unsafe_interrupts=True, bind_first=True)
 
 # The SMMUv3 comes with the machine (iommu=smmuv3); MSI-X goes through the
 # GICv3 ITS, which isolates MSIs. SMMUv3 probes after PCI enumeration, so
 # the igb has no group until a driver binds.
-VIRT_SMMUV3 = Machine(
-    name='virt-smmuv3',
-    description='arm64 virt, emulated SMMUv3, GICv3 ITS',
-    arch='arm64', qemu='qemu-system-aarch64', machine='virt,iommu=smmuv3,gic-version=3',
-    cpu=ARM64_CPU, iommu=(), igb_slot='02.0', bind_first=True, test_console='ttyAMA0',
-    kernel_console='ttyAMA1,115200',
-)
+VIRT_SMMUV3 = virt('virt-smmuv3', 'arm64 virt, emulated SMMUv3, GICv3 ITS',
+                   'virt,iommu=smmuv3,gic-version=3', (), bind_first=True)
 
-VIRT_VIRTIO_IOMMU = Machine(
-    name='virt-virtio-iommu',
-    description='arm64 virt, virtio-iommu, GICv3 ITS',
-    arch='arm64', qemu='qemu-system-aarch64', machine='virt,gic-version=3', cpu=ARM64_CPU,
-    iommu=('-device', 'virtio-iommu-pci'), igb_slot='02.0', bind_first=True,
-    test_console='ttyAMA0',    kernel_console='ttyAMA1,115200',
-)
+VIRT_VIRTIO_IOMMU = virt('virt-virtio-iommu', 'arm64 virt, virtio-iommu, GICv3 ITS',
+                         'virt,gic-version=3', ('-device', 'virtio-iommu-pci'), bind_first=True)
 
 MACHINES = {m.name: m for m in (Q35_VTD, Q35_VTD_SCALABLE, Q35_AMD, Q35_VIRTIO_IOMMU,
                                 VIRT_SMMUV3, VIRT_VIRTIO_IOMMU)}
