@@ -38,6 +38,9 @@ class LocalSettings:
     # Extra vmtest options for every cell (e.g. --tests).
     vmtest_args: tuple[str, ...] = ()
     say: Callable[[str], None] = print
+    # The command run per cell (tests put a fake one here).
+    vmtest: str = 'scripts/vmtest'
+    build_allowance: int = BUILD_ALLOWANCE
 
 
 @dataclass
@@ -117,14 +120,14 @@ class LocalEngine:
 
     def command(self, cell: Cell, log_dir: str) -> list[str]:
         """The vmtest command line of CELL."""
-        return [os.path.join(self.s.project, 'scripts/vmtest'), '--machine', cell.machine,
+        return [os.path.join(self.s.project, self.s.vmtest), '--machine', cell.machine,
                 '--kernel', cell.kernel, '--tree', cell.tree, '--log-dir', log_dir,
                 '--timeout', str(self.s.timeout), '--lock-wait', str(self.s.lock_wait),
                 *self.s.vmtest_args]
 
     def limit(self) -> int:
         """The most one cell may take, from the start of its vmtest to its end."""
-        return self.s.timeout + self.s.lock_wait + BUILD_ALLOWANCE
+        return self.s.timeout + self.s.lock_wait + self.s.build_allowance
 
     def run(self, cells: list[Cell], out_dir: str) -> list[CellOutcome]:
         """Run CELLS, at most jobs at a time (real-clock suites one at a time)."""
