@@ -69,11 +69,14 @@ class EngineContext:
     lock_wait: int
     vmtest_args: tuple[str, ...]
     say: Callable[[str], None]
+    # The kernel tree of --kdir, or ''.
+    kdir: str = ''
 
 
 def _local(ctx: EngineContext) -> Engine:
     return LocalEngine(LocalSettings(ctx.project, ctx.jobs, ctx.timeout, ctx.lock_wait,
-                                     ctx.vmtest_args, ctx.say))
+                                     ctx.vmtest_args, ctx.say,
+                                     env=(('KDIR', ctx.kdir),) if ctx.kdir else ()))
 
 
 # The engines by name (--engine, make matrix ENGINE=): each makes an Engine
@@ -210,7 +213,7 @@ def _main(argv: list[str], project: str) -> int:
     out = logdir.prepare(ns.out) if ns.out else \
         logdir.new_run_dir(os.path.join(paths.build, 'matrix'))
     engine = ENGINES[ns.engine](EngineContext(project, jobs, ns.timeout, ns.lock_wait,
-                                              vmtest_args, say))
+                                              vmtest_args, say, kdir))
     load = _loadavg()
     say(f"{len(cells)} cell(s) on the {engine.name} engine, {jobs} at a time: "
         f"{', '.join(c.label for c in cells)}; logs in {out}")

@@ -41,6 +41,9 @@ class LocalSettings:
     # The command run per cell (tests put a fake one here).
     vmtest: str = 'scripts/vmtest'
     build_allowance: int = BUILD_ALLOWANCE
+    # Environment variables every vmtest gets on top of this one's (KDIR
+    # for a kernel tree's matrix, as make run KDIR= gives it).
+    env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -170,6 +173,7 @@ class LocalEngine:
         with open(os.path.join(log_dir, OUTPUT_NAME), 'wb') as out:
             env = {k: v for k, v in os.environ.items()
                    if k not in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL')}
+            env.update(self.s.env)
             proc = subprocess.Popen(self.command(cell, log_dir), stdin=subprocess.DEVNULL,
                                     stdout=out, stderr=subprocess.STDOUT, env=env,
                                     start_new_session=True)
