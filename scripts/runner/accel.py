@@ -53,6 +53,20 @@ def choose_clock(want: str, accel: str, kernel_tree: bool, shell: bool, trace: b
     return Clock('virtual', "the mirror's suite under TCG; --clock=real for the host's clock")
 
 
+# platform.machine() of a host -> the kernel architecture it runs natively.
+_HOST_ARCH = {'x86_64': 'x86', 'amd64': 'x86', 'aarch64': 'arm64', 'arm64': 'arm64'}
+
+
+def host_arch() -> str:
+    """This host's architecture as a Machine names it ('x86', 'arm64'), or its own name."""
+    return _HOST_ARCH.get(platform.machine().lower(), platform.machine())
+
+
+def foreign(machine: Machine) -> bool:
+    """Whether MACHINE's guest is of another architecture than the host: only TCG runs it."""
+    return machine.arch != host_arch()
+
+
 def verdict_file(cache: str, qemu: str) -> str:
     """The file holding the KVM probe's verdict for this host kernel, QEMU and CPU."""
     model = ''
@@ -65,9 +79,9 @@ def verdict_file(cache: str, qemu: str) -> str:
     return os.path.join(cache, 'kvm-probe-' + hashlib.md5(key.encode()).hexdigest()[:12])
 
 
-def needs_probe(want: str, cache: str, qemu: str) -> bool:
+def needs_probe(want: str, machine: Machine, cache: str, qemu: str) -> bool:
     """Whether choose_accel(WANT) would boot a probe VM."""
-    return want == 'auto' and os.path.exists('/dev/kvm') and \
+    return want == 'auto' and not foreign(machine) and os.path.exists('/dev/kvm') and \
         not os.path.isfile(verdict_file(cache, qemu))
 
 
@@ -110,6 +124,9 @@ def choose_accel(want: str, machine: Machine, qemu: str, cache: str, kernel: str
     """'kvm' or 'tcg' for WANT (auto probes once per host kernel, QEMU and CPU)."""
     if want != 'auto':
         return want
+    if foreign(machine):
+        say(f'an {machine.arch} guest on an {host_arch()} host: using TCG')
+        return 'tcg'
     if not os.path.exists('/dev/kvm'):
         say('no /dev/kvm: using TCG')
         return 'tcg'

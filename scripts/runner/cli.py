@@ -11,7 +11,8 @@ import shutil
 import sys
 from typing import NoReturn, Optional
 
-from . import devtrace, initramfs, kernel, logdir, suite
+from . import devtrace, initramfs, kernel, listing, logdir, suite
+from .accel import foreign, host_arch
 from .machine import DEFAULT_MACHINE, MACHINES
 from .options import Options
 from .supervise import LockError
@@ -29,9 +30,10 @@ MIN_TIMEOUT = 60
 
 DESCRIPTION = """\
 Boots a QEMU VM with an emulated vIOMMU and an igb NIC (q35 and VT-d by
-default), binds the igb to vfio-pci with the mirror's scripts/setup.sh and
-runs the selftests in it, each with the igb's BDF as the last argument. The
-TAP is streamed here with one line per case; the guest's output and the
+default; 'vmtest --machine list' shows the x86 and arm64 others), binds
+the igb to vfio-pci with the mirror's scripts/setup.sh and runs the
+selftests in it, each with the igb's BDF as the last argument. The TAP is
+streamed here with one line per case; the guest's output and the
 kernel's console (a second serial port) go to console.log and kernel.log.
 The run fails on a failed case, on fewer results than a binary's TAP plan
 announced, on a binary that never ran or never finished, on a kernel
@@ -48,8 +50,9 @@ EPILOG = """\
 Every --opt VALUE may also be written --opt=VALUE. Bounds are in host
 (wall-clock) time whatever the guest clock.
 Environment: KDIR (kernel source of the build and of the test kernel),
-QEMU, VM_MEM, VM_SMP, VMTEST_CLOCK (the default of --clock),
-VMTEST_LOCK_WAIT (the default of --lock-wait)."""
+QEMU (the QEMU binary, instead of the machine's), VM_MEM, VM_SMP,
+VMTEST_CLOCK (the default of --clock), VMTEST_LOCK_WAIT (the default of
+--lock-wait)."""
 
 
 class UsageError(Exception):
@@ -79,14 +82,16 @@ def parser() -> argparse.ArgumentParser:
     a('--dry-run', action='store_true', help='build what the VM needs, then print the QEMU '
       'command line instead of running it')
     a = p.add_argument_group('the VM').add_argument
-    a('--machine', default=DEFAULT_MACHINE, choices=sorted(MACHINES),
-      help=f'the machine to boot (default: {DEFAULT_MACHINE})')
+    a('--machine', metavar='NAME', default=DEFAULT_MACHINE,
+      help=f"the machine to boot (default: {DEFAULT_MACHINE}); 'list' prints each with what "
+      f"it needs: {', '.join(MACHINES)}")
     a('-p', '--cpus', metavar='N', help='vCPUs (default: $VM_SMP or 1)')
     a('-m', '--memory', metavar='SIZE', help="guest memory, as QEMU's -m takes it (default: "
       "$VM_MEM, else 1G for the mirror's suite and 3G for a kernel tree's own)")
-    a('--kernel', metavar='PATH', help='boot this bzImage or ELF vmlinux (default: '
-      'scripts/build-test-kernel, cached); a file that is not a whole x86 kernel image is '
-      'refused before QEMU starts; without IOMMUFD in it, the iommufd modes skip')
+    a('--kernel', metavar='PATH', help='boot this bzImage or ELF vmlinux, or for an arm64 '
+      'machine this Image (default: scripts/build-test-kernel [--arch arm64], cached); a file '
+      "that is not a whole kernel image of the machine's architecture is refused before QEMU "
+      'starts; without IOMMUFD in it, the iommufd modes skip')
     a('--append', metavar='ARGS', default='', help='extra kernel command line arguments')
     a('--qemu-opts', metavar='OPTS', action='append', default=[],
       help='extra QEMU options, split like a shell would split them (nothing is expanded)')
@@ -166,6 +171,14 @@ def parse(argv: list[str], paths: suite.Paths) -> Optional[Options]:
     if ns.help:
         p.print_help()
         return None
+    if ns.machine == 'list':
+        tree = os.path.abspath(ns.tree) if ns.tree else ''
+        listing.print_machines(sys.stdout, listing.cache_lookup(paths.project, tree, paths.cache),
+                               os.environ.get('QEMU', ''))
+        return None
+    if ns.machine not in MACHINES:
+        raise UsageError(f"--machine {ns.machine}: no such machine; '{PROG} --machine list' "
+                         'shows them')
     if extra:
         raise UsageError(f"unknown option '{extra[0]}'; see '{PROG} --help'")
     for name in ('tree', 'tests', 'kernel', 'bin_dir', 'log_dir', 'timeout', 'stall',
@@ -227,6 +240,10 @@ def parse(argv: list[str], paths: suite.Paths) -> Optional[Options]:
     o.clock = ns.clock or os.environ.get('VMTEST_CLOCK') or 'auto'
     if o.clock not in ('virtual', 'real', 'auto'):
         raise UsageError(f"--clock: '{o.clock}' is not virtual, real or auto")
+    machine = MACHINES[o.machine]
+    if o.accel == 'kvm' and foreign(machine):
+        raise UsageError(f'--kvm: {machine.name} is an {machine.arch} machine and this host is '
+                         f'{host_arch()}: only TCG can run it; drop --kvm')
     if o.clock == 'virtual' and o.accel == 'kvm':
         raise UsageError('--clock=virtual needs TCG (QEMU counts instructions only when it '
                          'emulates); drop --kvm')
@@ -237,7 +254,7 @@ def parse(argv: list[str], paths: suite.Paths) -> Optional[Options]:
                          'an interactive shell, tmux or ssh -t)')
     if ns.kernel is not None:
         o.kernel = os.path.abspath(ns.kernel)
-        kernel.check(o.kernel, o.tree, paths.cache)
+        kernel.check(o.kernel, o.tree, paths.cache, machine.arch, machine.name)
     o.log_dir = ns.log_dir or ''
     return o
 

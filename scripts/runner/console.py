@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional, TextIO
 
-from .ktap import Counts, Result, Plan
+from .ktap import Counts, Plan, Result, Status, classify
+from .machine import Expectation, Machine
 
 _RUN = re.compile(r'^#\s+RUN\s+(\S+)')
 _VERDICT = re.compile(r'^#\s+(OK|FAIL|SKIP|XFAIL|XPASS)\s')
@@ -29,6 +30,15 @@ CRASH_KINDS = (('PANIC', ('Kernel panic',)), ('OOPS', ('Oops: ',)), ('BUG', ('BU
 def fmt_secs(us: int) -> str:
     """Microseconds as seconds with one decimal, cut rather than rounded."""
     return f'{us // 1000000}.{us % 1000000 // 100000}'
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A case whose result the machine's expected failures changed (XFAIL or XPASS)."""
+    binary: str
+    case: str
+    pattern: str
+    why: Expectation
 
 
 @dataclass
@@ -60,8 +70,15 @@ class Binary:
 class Console:
     """The state of one run's console: binaries, problems, crashes, logs."""
 
-    def __init__(self, log_dir: str, tests: list[str], out: TextIO, verbose: bool = False):
+    def __init__(self, log_dir: str, tests: list[str], out: TextIO, verbose: bool = False,
+                 machine: Optional[Machine] = None):
         self.log_dir = log_dir
+        # Whose expected failures turn a failed case into XFAIL, a passed one into XPASS.
+        self.machine = machine
+        self.xfails: list[Marked] = []
+        self.xpasses: list[Marked] = []
+        # (binary, case, reason) of every SKIP result.
+        self.skips: list[tuple[str, str, str]] = []
         self.out = out
         self.verbose = verbose
         self.tests = list(tests)
@@ -166,10 +183,13 @@ class Console:
         b = self.current
         assert b is not None
         b.last_line = line
-        what = b.counts.add(line)
+        what = classify(line)
         if isinstance(what, Result):
-            self._result(b, line, what)
+            judged, marked = self._expect(b, what)
+            b.counts.record(judged, expected=marked and judged.status == Status.XFAIL)
+            self._result(b, line, judged, marked)
             return
+        b.counts.record(what)
         if not isinstance(what, Plan):
             m = _RUN.match(line)
             if m:
@@ -178,7 +198,25 @@ class Console:
             self.last_other_us = self.now_us
         self.say(line)
 
-    def _result(self, b: Binary, line: str, r: Result) -> None:
+    def _expect(self, b: Binary, r: Result) -> tuple[Result, bool]:
+        """R as the machine's expected failures judge it, and whether they changed it:
+        a FAIL they name is an XFAIL, a PASS they name an XPASS; anything else
+        stays what the test said."""
+        if r.status == Status.SKIP:
+            self.skips.append((b.name, r.name, r.reason))
+        if not self.machine or r.status not in (Status.FAIL, Status.PASS):
+            return r, False
+        found = self.machine.expectation(r.name)
+        if not found:
+            return r, False
+        mark = Marked(b.name, r.name, *found)
+        if r.status == Status.FAIL:
+            self.xfails.append(mark)
+            return Result(Status.XFAIL, r.number, r.name, found[1].cause), True
+        self.xpasses.append(mark)
+        return Result(Status.XPASS, r.number, r.name, found[1].cause), True
+
+    def _result(self, b: Binary, line: str, r: Result, marked: bool = False) -> None:
         start = self.case_us if self.case_us is not None else self.last_result_us
         case_us = self.now_us - start
         tail_us = self.now_us - self.last_other_us
@@ -188,7 +226,8 @@ class Console:
                           f'{fmt_secs(tail_us)}\t{r.name}\n')
         self._cases.flush()
         plan = '?' if b.counts.plan is None else b.counts.plan
-        self.say(f'{line:<60} [{b.counts.results}/{plan} {fmt_secs(case_us)}s]')
+        mark = f' {r.status.value.upper()} (expected to fail on this machine)' if marked else ''
+        self.say(f'{line:<60} [{b.counts.results}/{plan} {fmt_secs(case_us)}s]{mark}')
 
     def _check_crash(self, line: str) -> None:
         for kind, signs in CRASH_KINDS:

@@ -108,10 +108,27 @@ def busybox_applets(busybox: str) -> list[str]:
     return [a.strip() for a in out.stdout.splitlines() if a.strip()]
 
 
+def guest_userland(project: str, arch: str) -> tuple[str, str]:
+    """The static busybox and bash of an ARCH guest, from scripts/guest-userland.
+
+    For x86 they are the host's (BUSYBOX, BASH_STATIC override them); for
+    arm64 Debian's arm64 builds, unpacked into the cache on first use."""
+    p = subprocess.run([os.path.join(project, 'scripts/guest-userland'), '--arch', arch],
+                       stdout=subprocess.PIPE, text=True, check=False)
+    found = dict(line.split(' ', 1) for line in p.stdout.splitlines() if ' ' in line)
+    if p.returncode != 0 or 'busybox' not in found or 'bash' not in found:
+        raise InitramfsError(f'no static busybox and bash for an {arch} guest '
+                             '(scripts/guest-userland failed; see above)')
+    return found['busybox'], found['bash']
+
+
 def pack(out: str, busybox: str, bash: str, init: str, conf: str, bin_dir: str,
          script_dir: str, programs: Iterable[str],
-         warn: Callable[[str], None]) -> None:
-    """Write the initramfs OUT: the userland, INIT, CONF, PROGRAMS of BIN_DIR, scripts."""
+         warn: Callable[[str], None], applet_links: bool = True) -> None:
+    """Write the initramfs OUT: the userland, INIT, CONF, PROGRAMS of BIN_DIR, scripts.
+
+    Without APPLET_LINKS (a busybox of another architecture, which cannot
+    list its applets here) the guest's /init makes them."""
     for tool, package in ((busybox, 'busybox-static'), (bash, 'bash-static')):
         if not os.access(tool, os.X_OK):
             raise InitramfsError(f'{tool} missing; install {package}')
@@ -137,7 +154,7 @@ def pack(out: str, busybox: str, bash: str, init: str, conf: str, bin_dir: str,
         cpio.char_device('/dev/console', 0o600, 5, 1)
         cpio.file('/bin/busybox', busybox, 0o755)
         cpio.file('/bin/bash', bash, 0o755)
-        for applet in busybox_applets(busybox):
+        for applet in busybox_applets(busybox) if applet_links else []:
             # Without busybox's init, a broken /init ends in a kernel panic
             # the host sees, not in an idle shell on the console.
             if applet not in ('bin/busybox', 'bin/bash', 'sbin/init', 'linuxrc'):

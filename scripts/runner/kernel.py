@@ -62,8 +62,36 @@ def _elf_problem(f: BinaryIO, head: bytes, size: int) -> str:
     return ''
 
 
+# An arm64 Image: its header's magic "ARM\x64" at 0x38 (the kernel's
+# booting.rst for arm64); the image size at 0x10 is what it occupies in
+# memory, bss included, so it bounds nothing about the file.
+_ARM64_MAGIC = b'ARM\x64'
+
+
+def _head(path: str) -> tuple[bytes, int]:
+    """The first KiB of PATH and its size; OSError when it cannot be read."""
+    size = os.path.getsize(path)
+    with open(path, 'rb') as f:
+        return f.read(1024), size
+
+
+def image_arch(path: str) -> str:
+    """'x86' for a bzImage or an x86-64 ELF, 'arm64' for an arm64 Image, else ''."""
+    try:
+        head, _ = _head(path)
+    except OSError:
+        return ''
+    if head[0x38:0x3c] == _ARM64_MAGIC:
+        return 'arm64'
+    if head[0x202:0x206] == b'HdrS' or (head[:4] == b'\x7fELF' and len(head) >= 20 and
+                                        struct.unpack_from('<H', head, 18)[0] == 62):
+        return 'x86'
+    return ''
+
+
 def image_problem(path: str) -> str:
-    """'' when PATH is a whole bzImage or x86-64 ELF vmlinux QEMU can boot, else why not."""
+    """'' when PATH is a whole bzImage or x86-64 ELF vmlinux, or an arm64 Image,
+    that QEMU can boot; else why not."""
     try:
         size = os.path.getsize(path)
         with open(path, 'rb') as f:
@@ -78,11 +106,15 @@ def image_problem(path: str) -> str:
         return 'cannot be read'
     if head[0x202:0x206] == b'HdrS':
         return _bzimage_problem(head, size)
-    return 'neither a bzImage (no "HdrS" at 0x202) nor an ELF vmlinux'
+    if head[0x38:0x3c] == _ARM64_MAGIC:
+        return ''
+    return ('neither a bzImage (no "HdrS" at 0x202), an ELF vmlinux nor an arm64 Image '
+            '(no "ARM\\x64" at 0x38)')
 
 
-def check(kernel: str, tree: str, cache: str) -> None:
-    """Refuse KERNEL, or the vmlinux beside it that boots instead, if QEMU could not boot it.
+def check(kernel: str, tree: str, cache: str, arch: str = 'x86', machine: str = '') -> None:
+    """Refuse KERNEL, or the vmlinux beside it that boots instead, if QEMU could not boot it
+    on a machine of ARCH (MACHINE names it in the message).
 
     A damaged entry of build-test-kernel's cache is named with the command
     that rebuilds it."""
@@ -98,6 +130,7 @@ def check(kernel: str, tree: str, cache: str) -> None:
             kdir = os.environ.get('KDIR', '')
             cmd = (f'KDIR={shlex.quote(kdir)} ' if kdir else '') + \
                 'scripts/build-test-kernel --force' + \
+                (f' --arch {arch}' if arch != 'x86' else '') + \
                 (f' --tree {shlex.quote(tree)}' if tree else '')
             raise KernelError(f'the cached test kernel {entry} is damaged '
                               f'({os.path.basename(img)}: {why}); rebuild it: {cmd}')
@@ -105,17 +138,41 @@ def check(kernel: str, tree: str, cache: str) -> None:
             raise KernelError(f'--kernel {kernel}: not a kernel QEMU can boot: {why}')
         raise KernelError(f'--kernel {kernel}: the vmlinux beside it, which is what boots, '
                           f'is not a whole kernel: {why}')
+    got = image_arch(kernel)
+    if got != arch:
+        on = f'{machine} boots {arch}' if machine else f'the machine boots {arch}'
+        raise KernelError(f'--kernel {kernel}: an {got} kernel, but {on} '
+                          f'(scripts/build-test-kernel --arch {arch} builds one)')
 
 
-def build(project: str, tree: str) -> str:
-    """Build (or find in the cache) the test kernel for TREE; return the bzImage's path."""
+def _build_cmd(project: str, tree: str, arch: str) -> list[str]:
     cmd = [os.path.join(project, 'scripts/build-test-kernel')]
+    if arch != 'x86':
+        cmd += ['--arch', arch]
     if tree:
         cmd += ['--tree', tree]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
+    return cmd
+
+
+def build(project: str, tree: str, arch: str = 'x86') -> str:
+    """Build (or find in the cache) the test kernel of ARCH for TREE; return the image's path."""
+    p = subprocess.run(_build_cmd(project, tree, arch), stdout=subprocess.PIPE, text=True,
+                       check=False)
     if p.returncode != 0 or not p.stdout.strip():
-        raise KernelError('building the test kernel failed')
+        raise KernelError(f'building the {arch} test kernel failed')
     return p.stdout.strip().splitlines()[-1]
+
+
+def cached(project: str, tree: str, arch: str, cache: str, image: str) -> str:
+    """The path of the cached test kernel build() would return, or '' when it is not built.
+
+    Asks build-test-kernel for its cache key, which builds nothing."""
+    p = subprocess.run(_build_cmd(project, tree, arch) + ['--print-key'],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                       check=False)
+    key = p.stdout.strip().splitlines()[-1] if p.returncode == 0 and p.stdout.strip() else ''
+    path = os.path.join(cache, f'kernel-{key}', image)
+    return path if key and os.path.isfile(path) else ''
 
 
 def boot_image(kernel: str) -> str:
@@ -136,19 +193,25 @@ def boot_image(kernel: str) -> str:
 
 
 def version(image: str) -> str:
-    """The version string a bzImage carries in its setup header, or 'unknown version'.
+    """The version a kernel image carries, or 'unknown version'.
 
-    The 16-bit word at 0x20e points to it, relative to 0x200."""
+    A bzImage: its setup header's 16-bit word at 0x20e points to the
+    string, relative to 0x200. An arm64 Image is not compressed: its
+    banner "Linux version X ..." is in it as it is."""
     try:
         with open(image, 'rb') as f:
-            f.seek(0x20e)
-            raw = f.read(2)
-            if len(raw) != 2:
-                return 'unknown version'
-            off, = struct.unpack('<H', raw)
-            f.seek(0x200 + off)
-            text = f.read(128)
-    except OSError:
+            head = f.read(1024)
+            if head[0x202:0x206] != b'HdrS':
+                data = head + f.read()
+                at = data.find(b'Linux version ')
+                if at < 0:
+                    return 'unknown version'
+                text = data[at + len(b'Linux version '):at + 128]
+            else:
+                off, = struct.unpack_from('<H', head, 0x20e)
+                f.seek(0x200 + off)
+                text = f.read(128)
+    except (OSError, struct.error):
         return 'unknown version'
     words = text.split(b'\0')[0].split(b'\n')[0].split(b' ')
     return words[0].decode('utf-8', 'replace')

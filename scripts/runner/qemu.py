@@ -56,9 +56,8 @@ def command_line(machine: Machine, qemu: str, spec: VmSpec) -> list[str]:
         cmd += ['-serial', 'stdio']
     cmd += ['-serial', f'file:{spec.kernel_log}', *machine.iommu, *machine.nic,
             '-kernel', spec.kernel, '-initrd', spec.initrd]
-    append = f'console={machine.kernel_console} {machine.kernel_args}'
-    if spec.append:
-        append += f' {spec.append}'
+    append = ' '.join((f'console={machine.kernel_console}', *machine.command_line_args(),
+                       'panic=-1', *([spec.append] if spec.append else [])))
     cmd += ['-append', append, *spec.extra]
     return cmd
 

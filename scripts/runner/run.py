@@ -31,13 +31,15 @@ def info(msg: str) -> None:
     print(f'vmtest: {msg}', file=sys.stderr, flush=True)
 
 
-def guest_conf(tests: list[str], hugepages: int, shell: bool, argv: list[str]) -> str:
+def guest_conf(tests: list[str], hugepages: int, shell: bool, argv: list[str],
+               bind_first: bool = False) -> str:
     """The guest's settings, in the shell syntax its /init sources."""
     words = ' '.join(shlex.quote(a) for a in argv)
     return ('# Written by vmtest for the guest\'s /init.\n'
             f"VMTEST_TESTS={shlex.quote(' '.join(tests))}\n"
             f'VMTEST_HUGEPAGES={hugepages}\n'
             f'VMTEST_SHELL={1 if shell else 0}\n'
+            f'VMTEST_BIND_FIRST={1 if bind_first else 0}\n'
             f'VMTEST_TEST_ARGV=({" " + words if words else ""} )\n')
 
 
@@ -62,30 +64,30 @@ class Run:
 
     def prepare(self) -> tuple[str, str]:
         """Build the tests, find the kernel, pack the initramfs; (boot image, initrd)."""
-        o = self.opts
+        o, m = self.opts, self.machine
         script_dir = os.path.join(o.mirror, 'scripts')
         bin_dir = o.bin_dir
         if bin_dir:
             if os.path.isdir(os.path.join(bin_dir, 'scripts')):
                 script_dir = os.path.join(bin_dir, 'scripts')
         else:
-            bin_dir = suite.build_tests(self.paths, o.tree)
+            bin_dir = suite.build_tests(self.paths, o.tree, m.arch)
         if not os.path.isfile(os.path.join(script_dir, 'setup.sh')):
             raise suite.SuiteError(f'{script_dir}/setup.sh missing: the guest cannot bind the igb')
         if not o.kernel:
-            self.kernel = kernel.build(self.paths.project, o.tree)
-            kernel.check(self.kernel, o.tree, self.paths.cache)
+            self.kernel = kernel.build(self.paths.project, o.tree, m.arch)
+            kernel.check(self.kernel, o.tree, self.paths.cache, m.arch, m.name)
         else:
             self.kernel = o.kernel
         image = kernel.boot_image(self.kernel)
         conf = os.path.join(o.log_dir, 'vmtest.conf')
         with open(conf, 'w', encoding='utf-8') as f:
-            f.write(guest_conf(o.tests, o.hugepages, o.shell, o.test_argv))
+            f.write(guest_conf(o.tests, o.hugepages, o.shell, o.test_argv, m.bind_first))
         initrd = os.path.join(o.log_dir, 'initramfs.cpio')
-        initramfs.pack(initrd, os.environ.get('BUSYBOX', '/bin/busybox'),
-                       os.environ.get('BASH_STATIC', '/bin/bash-static'),
-                       os.path.join(self.paths.project, 'vm/init'), conf, bin_dir, script_dir,
-                       o.tests + o.also_pack, info)
+        busybox, bash = initramfs.guest_userland(self.paths.project, m.arch)
+        initramfs.pack(initrd, busybox, bash, os.path.join(self.paths.project, 'vm/init'), conf,
+                       bin_dir, script_dir, o.tests + o.also_pack, info,
+                       applet_links=not accel_mod.foreign(m))
         info(f'kernel: {self.kernel}')
         if image != self.kernel:
             info(f'booted through PVH as {image}')
@@ -97,7 +99,8 @@ class Run:
         o = self.opts
         # A dry run boots nothing beyond a KVM probe, at most once per host.
         # The probe runs on the real clock; the run knows its clock only after.
-        if not o.dry_run and accel_mod.needs_probe(o.accel, self.paths.cache, self.qemu_bin):
+        if not o.dry_run and accel_mod.needs_probe(o.accel, self.machine, self.paths.cache,
+                                                        self.qemu_bin):
             self.lock.acquire(o.lock_wait, 'real')
         accel = accel_mod.choose_accel(o.accel, self.machine, self.qemu_bin, self.paths.cache,
                                        image, initrd, o.log_dir, info)
@@ -155,7 +158,7 @@ class Run:
              f'{o.log_dir}/console.log, kernel.log')
         info(f'guest clock: {clock.describe()}')
         self.start_us = host_usecs()
-        con = self.console = Console(o.log_dir, o.tests, sys.stdout, o.verbose)
+        con = self.console = Console(o.log_dir, o.tests, sys.stdout, o.verbose, self.machine)
         self.klog = FileLines(os.path.join(o.log_dir, 'kernel.log'))
         self.vm = Qemu(cmd, keep_fds=self.held_fds())
         hung = watch(self.vm, lambda line: con.feed(line, host_usecs() - self.start_us),
@@ -185,7 +188,8 @@ class Run:
         o = self.opts
         info_ = RunInfo(accel.upper(), host_usecs() - self.start_us, clock.mode,
                         clock.describe(), suite.describe(o.tree, o.mirror),
-                        f'{kernel.version(self.kernel)} ({self.kernel})')
+                        f'{kernel.version(self.kernel)} ({self.kernel})',
+                        f'{self.machine.name}: {self.machine.description}')
         ok = write_summary(self.console, info_)
         self.console.close()
         return ok

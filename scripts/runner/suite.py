@@ -116,23 +116,29 @@ def test_programs(paths: Paths, mirror: str) -> list[str]:
     return progs
 
 
-def build_tests(paths: Paths, tree: str) -> str:
-    """Build the tests statically; return the directory of the binaries.
+# The make variables of a cross build of the tests, by the guest's architecture
+# (make build-arm64 builds the same way).
+CROSS_MAKE: dict[str, list[str]] = {
+    'x86': [], 'arm64': ['ARCH=arm64', 'CROSS_COMPILE=aarch64-linux-gnu-']}
+
+
+def build_tests(paths: Paths, tree: str, arch: str = 'x86') -> str:
+    """Build the tests statically for ARCH; return the directory of the binaries.
 
     Another --tree gets its own output directory: the build copies the
     sources with their times kept, and make would take objects built from
     newer files of a different tree as up to date."""
-    out = os.path.join(paths.build, 'oot/vm-static')
+    out = os.path.join(paths.build, 'oot/vm-static' + ('' if arch == 'x86' else f'-{arch}'))
     if tree:
         out += '-' + hashlib.md5((tree + '\n').encode()).hexdigest()[:8]
     os.makedirs(out, exist_ok=True)
     cmd = ['flock', out + '.lock', 'make', '-C', os.path.join(paths.project, 'Kbuild-oot'),
-           'STATIC=1', f'O={out}']
+           'STATIC=1', f'O={out}', *CROSS_MAKE[arch]]
     if tree:
         cmd.append(f'TREE={tree}')
     # Parallel runs share the output directory; they build in turn.
     if subprocess.run(cmd, stdout=2, check=False).returncode != 0:
-        raise SuiteError('building the selftests failed')
+        raise SuiteError(f'building the selftests for {arch} failed')
     return os.path.join(out, 'out')
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .console import Console, fmt_secs
+from .console import Console, Marked, fmt_secs
 from .ktap import judge
 
 
@@ -23,6 +23,44 @@ class RunInfo:
     clock_desc: str = ''
     suite_desc: str = ''
     kernel_desc: str = ''
+    machine_desc: str = ''
+
+
+def _by_pattern(marks: list[Marked]) -> list[tuple[str, Marked]]:
+    """(what, first mark) per expected-failure pattern: the case, or how many matched it."""
+    groups: dict[str, list[Marked]] = {}
+    for m in marks:
+        groups.setdefault(m.pattern, []).append(m)
+    return [(ms[0].case if len(ms) == 1 else
+             f"{len(ms)} cases matching '{pattern}' (first: {ms[0].case})", ms[0])
+            for pattern, ms in groups.items()]
+
+
+def _skip_lines(skips: list[tuple[str, str, str]]) -> list[str]:
+    """One line per distinct SKIP reason: how many cases, the reason, the first case."""
+    groups: dict[str, list[str]] = {}
+    for _, case, reason in skips:
+        groups.setdefault(reason, []).append(case)
+    return [f"skip: {len(cases)} case(s): {reason or 'no reason given'} "
+            f"({'case' if len(cases) == 1 else 'first'}: {cases[0]})"
+            for reason, cases in groups.items()]
+
+
+def _expectation_lines(con: Console, problems: list[str]) -> list[str]:
+    """The summary's lines on the machine's expected failures; XPASSes go to PROBLEMS."""
+    machine = con.machine
+    if machine is None:
+        return []
+    lines = [f'xfail: {what}: {m.why.cause} (report: {m.why.report})'
+             for what, m in _by_pattern(con.xfails)]
+    for what, m in _by_pattern(con.xpasses):
+        problems.append(f'XPASS on {machine.name}: {what} passed, expected to fail: '
+                        f'{m.why.cause} ({m.why.report}); if it is fixed, drop the expectation '
+                        'in scripts/runner/machine.py')
+    if con.first_begin_us is None:
+        lines += [f"known problem of {machine.name} ('{pattern}'): {why.cause} "
+                  f'(report: {why.report})' for pattern, why in machine.expected_failures.items()]
+    return lines
 
 
 def write_summary(con: Console, run: RunInfo) -> bool:
@@ -36,8 +74,8 @@ def write_summary(con: Console, run: RunInfo) -> bool:
     say = con.say
     say('')
     say(f'vmtest summary ({run.accel})')
-    for label, text in (('suite', run.suite_desc), ('kernel', run.kernel_desc),
-                        ('clock', run.clock_desc)):
+    for label, text in (('machine', run.machine_desc), ('suite', run.suite_desc),
+                        ('kernel', run.kernel_desc), ('clock', run.clock_desc)):
         if text:
             say(f'{label}: {text}')
     width = max([6] + [len(n) for n in con.tests])
@@ -71,10 +109,15 @@ def write_summary(con: Console, run: RunInfo) -> bool:
         problems.append('the guest never reported DONE')
     tsv.write(f'run\tboot_secs\t{boot}\nrun\twall_secs\t{fmt_secs(run.wall_us)}\n'
               f'run\taccel\t{run.accel}\nrun\tclock\t{run.clock}\n')
+    if con.machine:
+        tsv.write(f'run\tmachine\t{con.machine.name}\nrun\tarch\t{con.machine.arch}\n')
     tsv.close()
+    notes = _expectation_lines(con, problems) + _skip_lines(con.skips)
     say(f'boot: {boot} s (QEMU start to first test)   wall: {fmt_secs(run.wall_us)} s   '
         f'accel: {run.accel}')
     say(f'logs: {con.log_dir}/console.log (tests), kernel.log, timed.log, cases.tsv, summary.tsv')
+    for line in notes:
+        say(line)
     for p in warnings:
         say(f'warning: {p}')
     for p in problems:

@@ -35,7 +35,7 @@ class ClassifyTest(unittest.TestCase):
 
     def test_name_stops_before_directive(self):
         self.assertEqual(ktap.classify('ok 4 name with spaces # SKIP why'),
-                         Result(Status.SKIP, 4, 'name with spaces'))
+                         Result(Status.SKIP, 4, 'name with spaces', 'why'))
 
 
 class JudgeTest(unittest.TestCase):
