@@ -17,6 +17,9 @@ from .helpers import PROJECT
 
 from runner import matrix, matrix_table
 from runner.cells import Cell, CellOutcome
+from runner.console import Console
+from runner.machine import Expectation, Machine
+from runner.summary import RunInfo, write_summary
 from runner.matrix_local import LocalEngine, LocalSettings
 
 CELLS = os.path.join(PROJECT, 'tests/host/python/matrix-cells')
@@ -183,6 +186,30 @@ class TableTest(unittest.TestCase):
             out, _ = report(CellOutcome(Cell('s', 'x86', '/k', '/t', 's'), d))
         self.assertIn('  vfio_dma_mapping_test.hugetlb_1gb.dma_map_unmap [s]: '
                       '(no reason given)', out)
+
+
+class CasesFromConsoleTest(unittest.TestCase):
+    """What the runner's console writes is what the table reads: causes and reasons."""
+
+    def test_xfail_cause_and_skip_reason_reach_the_table(self):
+        machine = Machine(
+            name='m-test', description='d', arch='x86', qemu='q', machine='q35', cpu={},
+            iommu=(), igb_slot='02.0', test_console='ttyS0', kernel_console='ttyS1',
+            expected_failures={'t.m.b': Expectation('the model drops it', 'findings/b.md')})
+        with tempfile.TemporaryDirectory() as d:
+            con = Console(d, ['t'], io.StringIO(), machine=machine)
+            lines = ['@@VMTEST BEGIN t t=1.00', '1..3', 'ok 1 t.m.a', 'not ok 2 t.m.b',
+                     'ok 3 t.m.c # SKIP no\tIOMMUFD here', '@@VMTEST END t rc=1 t=2.00',
+                     '@@VMTEST DONE']
+            for i, line in enumerate(lines):
+                con.feed(line, 1000 * i)
+            write_summary(con, RunInfo('TCG', 1000000))
+            con.close()
+            out, rc = report(CellOutcome(Cell('m-test', 'x86', '/k', '/t', 'm-test'), d))
+        self.assertIn('  t.m.b [m-test]: the model drops it (report: findings/b.md)', out)
+        self.assertIn('  t.m.c [m-test]: no IOMMUFD here', out)
+        self.assertEqual(out[-1], 'matrix: 2 passed, 0 failed, 1 skipped')
+        self.assertEqual(rc, 0)
 
 
 FAKE_VMTEST = r'''#!/usr/bin/env python3
