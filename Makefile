@@ -68,6 +68,7 @@ help:
 	@echo 'make intree   build the mirror inside a kernel tree (TARGETS=vfio)'
 	@echo 'make compat   Linux 7.x tests/drivers on the mirror and back (upstream-compat)'
 	@echo 'make vm-7x    the VM suite of the series tip on a Linux 7.x test kernel'
+	@echo 'make vm-machines  the matrix on q35-virtio-iommu and virt-smmuv3 (in check)'
 	@echo 'make matrix   the suite on every machine (vIOMMU), one table; MACHINES=a,b'
 	@echo '              picks some, KDIR= runs a kernel tree'"'"'s suite on its kernels,'
 	@echo '              ENGINE= who runs the cells (local)'
@@ -200,12 +201,19 @@ matrix: $(if $(RUN_SUITE),,run-tree) | ensure-deps
 		$(if $(MATRIX_MACHINES),--machines '$(MATRIX_MACHINES)') \
 		$(if $(RUN_KDIR),--kdir '$(RUN_KDIR)')
 
+# The matrix's slice in make check: the machines that are not VT-d, one
+# per architecture (virtio-iommu on x86, without interrupt remapping; the
+# SMMUv3 on arm64, MSIs through the GIC ITS), through scripts/matrix.
+CHECK_MACHINES := q35-virtio-iommu,virt-smmuv3
+vm-machines: run-tree
+	scripts/matrix --tree '$(RUN_TREE)' --machines '$(CHECK_MACHINES)'
+
 # series-verify comes last: its final line, the VM cases passed, failed
 # and skipped on the 6.12 kernel, is the last line of the whole check.
-check: build intree host-test lint compat vm-7x series-verify
+check: build intree host-test lint compat vm-7x vm-machines series-verify
 
 clean:
 	rm -rf $(BUILD)
 
 .PHONY: help deps ensure-deps build build-gcc build-clang build-arm64 intree host-test lint run run-tree \
-	bench soak compat vm-7x matrix series-verify check clean
+	bench soak compat vm-7x matrix vm-machines series-verify check clean
