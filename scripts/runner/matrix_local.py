@@ -81,6 +81,13 @@ def cell_error(cell: Cell, log_dir: str, rc: int) -> str:
     if not os.path.isfile(summary):
         why = next((line for line in reversed(out) if line.strip()), 'no output')
         return f'{cell.label}: vmtest exited with status {rc} before any result: {why}'
+    if _boot_secs(log_dir) is None:
+        # The guest never reached the first test: the binaries' failures
+        # are only "never started"; what stopped it is the line to show.
+        why = next((f for f in failed_lines if 'never started' not in f),
+                   failed_lines[0] if failed_lines else f'exit status {rc}')
+        known = next((line for line in out if line.startswith('known problem of ')), '')
+        return f'{cell.label}: no test started: {why}' + (f'; {known}' if known else '')
     if _summary_failures(summary) == 0:
         why = failed_lines[0] if failed_lines else f'exit status {rc}'
         return f'{cell.label}: vmtest failed with no failed case: {why}'

@@ -135,6 +135,11 @@ def read_outcome(o: CellOutcome) -> CellResult:
     except (OSError, TableError) as e:
         res.error = res.error or f'{o.cell.label}: {e}'
         return res
+    if res.error and all(b.host_secs == '-' and not b.passed and not b.skipped
+                         for b in res.binaries):
+        # Nothing ran (the guest died at boot, say): one ERROR row says it
+        # all, not a "never started" failure per binary.
+        res.binaries = []
     if res.boot_secs is None:
         res.boot_secs = _number(run.get('boot_secs', ''))
     res.vm_secs = _number(run.get('wall_secs', ''))
