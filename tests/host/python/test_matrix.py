@@ -5,6 +5,7 @@ import io
 import os
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -90,6 +91,39 @@ class CellsTest(unittest.TestCase):
         engine = matrix.ENGINES['local'](ctx)
         self.assertEqual(engine.name, 'local')
         self.assertIsInstance(engine, LocalEngine)
+
+
+class MakeMatrixTest(unittest.TestCase):
+    """make matrix: what reaches scripts/matrix from the command line, and only from there."""
+
+    @staticmethod
+    def make(*args, env=None):
+        e = {k: v for k, v in os.environ.items() if k not in ('MACHINES', 'ENGINE', 'KDIR')}
+        e.update(env or {})
+        e.pop('MAKEFLAGS', None)
+        p = subprocess.run(['make', '-n', '-C', PROJECT, 'matrix', *args], env=e, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+        return p.returncode, p.stdout
+
+    def test_machines_and_engine_from_the_command_line(self):
+        rc, out = self.make('MACHINES=q35-vtd,virt-smmuv3', 'ENGINE=lava')
+        self.assertEqual(rc, 0, out)
+        line = ' '.join(out[out.index('scripts/matrix'):].replace('\\\n', ' ').split())
+        self.assertIn("scripts/matrix --engine 'lava' --tree", line)
+        self.assertIn("--machines 'q35-vtd,virt-smmuv3'", line)
+
+    def test_environment_does_not_narrow_the_matrix(self):
+        rc, out = self.make(env={'MACHINES': 'q35-vtd', 'ENGINE': 'lava'})
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn('--machines', out)
+        self.assertIn("--engine 'local'", out)
+
+    def test_unsafe_machines_refused_in_one_line(self):
+        rc, out = self.make('MACHINES=q35-vtd;touch x')
+        self.assertNotEqual(rc, 0)
+        self.assertIn("MACHINES 'q35-vtd;touch x' or ENGINE 'local' has characters other than",
+                      out)
+        self.assertNotIn('scripts/matrix', out)
 
 
 class TableTest(unittest.TestCase):
