@@ -22,7 +22,7 @@ from .cells import Cell, Engine
 from .machine import MACHINES
 from .matrix_kernels import KernelBuildError, KernelSource, suite_tree
 from .matrix_local import LocalEngine, LocalSettings
-from .suite import Paths, SuiteError
+from .suite import Paths, SuiteError, is_kernel_tree
 
 PROG = 'matrix'
 DESCRIPTION = """\
@@ -206,6 +206,10 @@ def _main(argv: list[str], project: str) -> int:
         return 0
     if tree == kdir:
         say(f"{kdir}'s own VFIO selftests, on kernels built from it")
+        if is_kernel_tree(kdir) and jobs > 1:
+            # vmtest gives such a suite the real clock and the machine to itself.
+            say("a kernel tree's suite runs on the real clock: one cell at a time")
+            jobs = 1
     elif kdir:
         say(f'{kdir} has no tools/testing/selftests/vfio; the suite of {tree} on its kernels')
     kernels = {a: source.get(a, say) for a in arches(machines)}
