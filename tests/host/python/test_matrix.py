@@ -21,6 +21,7 @@ from runner.cells import Cell, CellOutcome
 from runner.console import Console
 from runner.machine import Expectation, Machine
 from runner.summary import RunInfo, write_summary
+from runner.matrix_kernels import KernelBuildError, KernelSource, suite_tree
 from runner.matrix_local import LocalEngine, LocalSettings
 
 CELLS = os.path.join(PROJECT, 'tests/host/python/matrix-cells')
@@ -251,6 +252,75 @@ class CasesFromConsoleTest(unittest.TestCase):
         self.assertIn('  t.m.c [m-test]: no IOMMUFD here', out)
         self.assertEqual(out[-1], 'matrix: 2 passed, 0 failed, 1 skipped')
         self.assertEqual(rc, 0)
+
+
+FAKE_BUILD = r'''#!/bin/sh
+# build-test-kernel as the matrix sees it: --print-key, else build into the cache.
+set -e
+arch=x86
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--arch) arch=$2; shift ;;
+	--print-key) echo "key-$arch-${KDIR:-default}" | tr / _; exit 0 ;;
+	esac
+	shift
+done
+[ -z "${FAKE_FAIL:-}" ] || { echo "$VFIO_IGB_CACHE/stale"; echo "build-test-kernel: make failed" >&2; exit 1; }
+dir=$VFIO_IGB_CACHE/kernel-$(echo "key-$arch-${KDIR:-default}" | tr / _)
+mkdir -p "$dir"
+img=bzImage; [ "$arch" = x86 ] || img=Image
+echo "$arch" > "$dir/$img"
+echo "$dir/$img"
+'''
+
+
+class KernelSourceTest(unittest.TestCase):
+    def setUp(self):
+        self.project = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.project)
+        os.mkdir(os.path.join(self.project, 'scripts'))
+        fake = os.path.join(self.project, 'scripts/build-test-kernel')
+        with open(fake, 'w', encoding='utf-8') as f:
+            f.write(FAKE_BUILD)
+        os.chmod(fake, 0o755)
+        self.cache = os.path.join(self.project, 'cache')
+        env = mock.patch.dict(os.environ, {'VFIO_IGB_CACHE': self.cache, 'KDIR': '/elsewhere'})
+        env.start()
+        self.addCleanup(env.stop)
+
+    def test_built_once_with_a_progress_line_then_cached(self):
+        said: list[str] = []
+        src = KernelSource(self.project, self.cache, '/tip')
+        self.assertIsNone(src.cached('arm64'))
+        image = src.get('arm64', said.append)
+        # An environment KDIR is not the matrix's kernel tree: the default kernel is built.
+        self.assertEqual(image, os.path.join(self.cache, 'kernel-key-arm64-default/Image'))
+        self.assertEqual(said, ['building the arm64 test kernel (not cached; several minutes on '
+                                '2 cores): scripts/build-test-kernel --arch arm64 --tree /tip'])
+        said.clear()
+        self.assertEqual(src.cached('arm64'), image)
+        self.assertEqual(src.get('arm64', said.append), image)
+        self.assertEqual(said, [])
+
+    def test_kdir_builds_from_the_tree(self):
+        src = KernelSource(self.project, self.cache, '/k', kdir='/k')
+        self.assertEqual(src.get('x86', lambda line: None),
+                         os.path.join(self.cache, 'kernel-key-x86-_k/bzImage'))
+
+    def test_a_failed_build_is_one_line(self):
+        with self.assertRaises(KernelBuildError) as e, \
+                mock.patch.dict(os.environ, {'FAKE_FAIL': '1'}):
+            KernelSource(self.project, self.cache, '/tip').get('x86', lambda line: None)
+        self.assertEqual(str(e.exception), 'building the x86 test kernel failed (exit '
+                         'status 1); run scripts/build-test-kernel --arch x86 --tree /tip')
+
+    def test_suite_tree_as_make_run_decides(self):
+        kdir = os.path.join(self.project, 'linux')
+        self.assertEqual(suite_tree('', '/tip'), '/tip')
+        os.makedirs(os.path.join(kdir, 'tools/testing/selftests/vfio/lib'))
+        self.assertEqual(suite_tree(kdir, '/tip'), '/tip')
+        open(os.path.join(kdir, 'tools/testing/selftests/vfio/lib/libvfio.mk'), 'w').close()
+        self.assertEqual(suite_tree(kdir, '/tip'), kdir)
 
 
 FAKE_VMTEST = r'''#!/usr/bin/env python3
