@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A matrix cell as a LAVA job definition for the qemu device type.
 
-The cell is data: the machine's QEMU options, the kernel, the initramfs
-and the suite's binaries. The job deploys the kernel and initramfs
+The job is data (a JobSpec): the machine's QEMU options as the runner
+wrote them for the cell (vmtest --dry-run's qemu-cmdline, never restated
+here), the kernel, the initramfs and the suite's binaries. The job deploys the kernel and initramfs
 (file:// URLs for a worker on this host, any URL the worker can fetch
 otherwise), boots them with the device type's qemu method, the machine's
 options going in through the job context, and collects the suite's
@@ -11,17 +12,22 @@ console with one `monitors` test per binary: the guest's /init prints
 powers off, so no shell is needed in the guest. Each result line "ok N
 name" / "not ok N name" becomes a LAVA test case of the suite named after
 the binary; the directive (SKIP, XFAIL, XPASS) decides the result first.
+Those are LAVA's view for its own pages; the cell's verdict is the
+runner's judgement of the job's console (see lava_engine).
+
+The definition is written as JSON, which LAVA's YAML loader takes as it
+is: no YAML library needed.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
-
-import yaml  # type: ignore[import]  # Debian ships no stubs
 
 # Options of a vmtest command line that the job sets itself: the images,
 # the kernel command line, the memory, the consoles, and what the qemu
@@ -49,13 +55,14 @@ FIXUP = {"ok": "pass", "not ok": "fail", "SKIP": "skip", "skip": "skip",
 
 
 @dataclass
-class Cell:
-    """One cell of the matrix: a machine booting one kernel and suite.
+class JobSpec:
+    """One cell of the matrix as a job: a machine booting one kernel and suite.
 
-    name: a label for the cell (machine/kernel/commit). arch: LAVA's arch
-    name of the guest (amd64, arm64). options: the machine's QEMU options
-    (no images, consoles or memory). kernel, initrd: URLs. append: the
-    kernel command line. binaries: the suite, in the order /init runs it.
+    name: the cell's label. arch: LAVA's arch name of the guest (amd64,
+    arm64). options: the machine's QEMU options (no images, consoles or
+    memory; on arm64 no -cpu or -M either, which the device type sets
+    from cpu and machine). kernel, initrd: URLs. append: the kernel
+    command line. binaries: the suite, in the order /init runs it.
     """
 
     name: str
@@ -70,6 +77,8 @@ class Cell:
     kvm: bool = False
     timeout_min: int = 30
     stall_min: int = 5
+    cpu: str = ""
+    machine_type: str = ""
 
 
 def file_url(path: str | Path) -> str:
@@ -85,14 +94,15 @@ def _memory_mb(value: str) -> int:
     return int(int(m.group(1)) * scale[m.group(2)])
 
 
-def cell_from_cmdline(name: str, machine: str, argv: Sequence[str],
-                      binaries: list[str]) -> Cell:
-    """A cell from a QEMU command line as vmtest --dry-run prints it: its
+def spec_from_cmdline(name: str, machine: str, argv: Sequence[str],
+                      binaries: list[str]) -> JobSpec:
+    """A job from a QEMU command line as vmtest --dry-run writes it: its
     machine options kept, its images turned into file:// URLs."""
     opts: list[str] = []
-    kernel = initrd = append = ""
+    kernel = initrd = append = cpu = machine_type = ""
     memory = 1024
     kvm = False
+    arm64 = os.path.basename(argv[0]).endswith("aarch64") if argv else False
     args = list(argv[1:])
     i = 0
     while i < len(args):
@@ -112,6 +122,14 @@ def cell_from_cmdline(name: str, machine: str, argv: Sequence[str],
         if a in _OWN_FLAGS:
             i += 1
             continue
+        if arm64 and a in ("-cpu", "-M", "-machine"):
+            # The device type passes both for arm64 (cpu, machine).
+            if a == "-cpu":
+                cpu = val
+            else:
+                machine_type = val
+            i += 2
+            continue
         if a == "-accel" and val == "kvm":
             kvm = True
         opts.append(a)
@@ -121,9 +139,11 @@ def cell_from_cmdline(name: str, machine: str, argv: Sequence[str],
         i += 1
     if not kernel or not initrd:
         raise ValueError("the command line has no -kernel or no -initrd")
-    return Cell(name=name, machine=machine, kernel=file_url(kernel),
-                initrd=file_url(initrd), binaries=binaries, options=opts,
-                append=append or Cell.append, memory_mb=memory, kvm=kvm)
+    return JobSpec(name=name, machine=machine, kernel=file_url(kernel),
+                   initrd=file_url(initrd), binaries=binaries, options=opts,
+                   append=append or JobSpec.append, memory_mb=memory, kvm=kvm,
+                   arch="arm64" if arm64 else "amd64", cpu=cpu,
+                   machine_type=machine_type)
 
 
 def _quote_opts(options: list[str]) -> list[str]:
@@ -148,8 +168,8 @@ def _monitor(binary: str) -> dict[str, Any]:
     }
 
 
-def job_definition(cell: Cell, priority: str = "medium") -> dict[str, Any]:
-    """The LAVA job definition of a cell, as a dict (see job_yaml)."""
+def job_definition(cell: JobSpec, priority: str = "medium") -> dict[str, Any]:
+    """The LAVA job definition of a cell, as a dict (see job_text)."""
     # The kernel's console is the second serial port, as under vmtest:
     # the first carries only /init's markers and the tests' KTAP, which
     # the monitors read; the kernel's messages would break its lines.
@@ -163,6 +183,10 @@ def job_definition(cell: Cell, priority: str = "medium") -> dict[str, Any]:
     }
     if not cell.kvm:
         context["no_kvm"] = True
+    if cell.cpu:
+        context["cpu"] = cell.cpu
+    if cell.machine_type:
+        context["machine"] = cell.machine_type
     append = cell.append.replace('"', "")
     return {
         "device_type": "qemu",
@@ -197,8 +221,6 @@ def job_definition(cell: Cell, priority: str = "medium") -> dict[str, Any]:
     }
 
 
-def job_yaml(cell: Cell) -> str:
-    """The job definition as the YAML text LAVA takes."""
-    text: str = yaml.safe_dump(job_definition(cell), sort_keys=False,
-                               width=1000)
-    return text
+def job_text(cell: JobSpec) -> str:
+    """The job definition as the text LAVA takes (JSON, a subset of YAML)."""
+    return json.dumps(job_definition(cell), indent=1) + "\n"

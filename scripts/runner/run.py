@@ -16,6 +16,8 @@ import subprocess
 import sys
 from typing import Optional
 
+from lab.results import write_run
+
 from . import accel as accel_mod
 from . import devtrace, initramfs, kernel, suite
 from .options import Options
@@ -192,7 +194,18 @@ class Run:
                         f'{self.machine.name}: {self.machine.description}')
         ok = write_summary(self.console, info_)
         self.console.close()
+        self.results()
         return ok
+
+    def results(self) -> None:
+        """kcidb.json and junit.xml beside the TSVs, from their rows (the
+        summary's "logs:" line has named them; only a failure is told)."""
+        o = self.opts
+        arch = 'arm64' if self.qemu_bin.endswith('aarch64') else 'x86'
+        try:
+            write_run(o.log_dir, o.machine, o.tree, self.kernel, arch)
+        except OSError as e:
+            info(f'no kcidb.json or junit.xml: {e}')
 
     def drain_kernel_log(self) -> None:
         """Account the kernel log lines written since the last call."""
