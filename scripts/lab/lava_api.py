@@ -169,8 +169,8 @@ class Server:
 # The device's output is "target" while a test action reads it, and
 # "feedback" (with a namespace) after the last one ended: /init's DONE
 # comes then. A "msg" that is a mapping (a result's) is no output.
-_ENTRY = re.compile(r'^- \{"dt": "([^"]*)", "lvl": "([a-z]+)", "msg": "(.*)"'
-                    r'(?:, "ns": "[^"\\]*")?\}$')
+_ENTRY = re.compile(r'^- \{"dt": "([^"]*)", "lvl": "([a-z]+)", '
+                    r'"msg": "((?:[^"\\]|\\.)*)"(?:, "ns": "[^"\\]*")?\}$')
 _DEVICE = ("target", "feedback")
 _ESCAPE = re.compile(r'\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)')
 # YAML's one-character escapes of a double-quoted scalar.

@@ -237,11 +237,14 @@ class LavaEngine:
 
     def __init__(self, server: Optional[Lava] = None, timeout: Optional[float] = None,
                  replay: Optional[Path] = None, job_timeout_min: int = 30,
-                 artifact_url: Optional[str] = None, artifact_dir: Optional[str] = None):
+                 artifact_url: Optional[str] = None, artifact_dir: Optional[str] = None,
+                 vmtest_args: tuple[str, ...] = ()):
         """server: a LAVA server (default: server_from_env()). timeout: the
         bound of the whole wait in seconds (default $LAVA_TIMEOUT or
         3600). replay: boot tests/lab's replay guest printing this file
-        instead of each cell's kernel (a test of the lab)."""
+        instead of each cell's kernel (a test of the lab). vmtest_args:
+        more options of vmtest --dry-run (--tests LIST)."""
+        self.vmtest_args = vmtest_args
         self.server = server
         self.timeout = timeout if timeout is not None else float(
             os.environ.get("LAVA_TIMEOUT") or DEFAULT_TIMEOUT)
@@ -260,6 +263,7 @@ class LavaEngine:
                 "--kernel", c.kernel, "--log-dir", job.log_dir]
         if c.tree:
             argv += ["--tree", c.tree]
+        argv += self.vmtest_args
         log = os.path.join(job.log_dir, "prepare.log")
         with open(log, "w", encoding="utf-8") as out:
             rc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT,

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, NoReturn
 
+from lab.results import write_results
+
 from . import logdir, matrix_table
 from .cells import Cell, Engine
 from .machine import MACHINES
@@ -45,7 +47,12 @@ selftests when it has them (as make run KDIR= does)."""
 EPILOG = """\
 Engines: local runs scripts/vmtest on this machine, -j at a time (guests
 on the virtual clock side by side; a kernel tree's own suite runs on the
-real clock, one cell at a time).
+real clock, one cell at a time); lava makes each cell a job on the LAVA
+server of LAVA_URL and LAVA_TOKEN (else lavacli's identity, else the lab
+of scripts/lava-lab), judges each job's console here, and bounds the wait
+by LAVA_TIMEOUT seconds (default 3600; see README, "KCIDB, JUnit and a
+LAVA lab").
+Results: OUT/kcidb.json (KCIDB v5) and OUT/junit.xml of every cell.
 Logs: OUT/<machine>/ holds each cell's vmtest logs and its output
 (vmtest.out); OUT defaults to build/matrix/run-DATE-PID, with
 build/matrix/latest pointing to the newest."""
@@ -79,9 +86,16 @@ def _local(ctx: EngineContext) -> Engine:
                                      env=(('KDIR', ctx.kdir),) if ctx.kdir else ()))
 
 
+def _lava(ctx: EngineContext) -> Engine:
+    # Each cell a job on the LAVA server of LAVA_URL/LAVA_TOKEN (see
+    # scripts/lab/lava_engine.py); --timeout bounds each job's test action.
+    from lab.lava_engine import LavaEngine
+    return LavaEngine(job_timeout_min=max(1, ctx.timeout // 60), vmtest_args=ctx.vmtest_args)
+
+
 # The engines by name (--engine, make matrix ENGINE=): each makes an Engine
 # from the context. Another engine is one entry here.
-ENGINES: dict[str, Callable[[EngineContext], Engine]] = {'local': _local}
+ENGINES: dict[str, Callable[[EngineContext], Engine]] = {'local': _local, 'lava': _lava}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -224,6 +238,11 @@ def _main(argv: list[str], project: str) -> int:
     start = time.monotonic()
     outcomes = engine.run(cells, out)
     wall = time.monotonic() - start
+    try:
+        k, j = write_results(outcomes, out)
+        say(f'results of every cell: {k}, {j}')
+    except OSError as e:
+        say(f'no kcidb.json or junit.xml: {e}')
     print('')
     return matrix_table.report(outcomes, print, (
         f'all {len(cells)} cell(s): {wall:.0f} s wall, {jobs} at a time, on the {engine.name} '

@@ -90,6 +90,16 @@ class LavaLogTest(unittest.TestCase):
                "carriage\r", "nul \x00 bell \x07", "\x85\xa0\u2028"]
         self.assertEqual([ln for _, ln in log_lines(lava_log(odd))], odd)
 
+    def test_feedback_lines_with_a_namespace(self):
+        """After the last monitor, the device's lines come as "feedback"."""
+        text = lava_log(["ok 1 a"]) + (
+            '- {"dt": "2026-12-06T09:01:00.5", "lvl": "feedback", '
+            '"msg": "@@VMTEST END t rc=0 t=70.31", "ns": "common"}\n'
+            '- {"dt": "2026-12-06T09:01:01.0", "lvl": "feedback", '
+            '"msg": "say \\"hi\\", \\"ns\\": \\"x\\"", "ns": "common"}\n')
+        self.assertEqual([ln for _, ln in log_lines(text)],
+                         ["ok 1 a", "@@VMTEST END t rc=0 t=70.31", 'say "hi", "ns": "x"'])
+
     def test_only_target_lines(self):
         text = lava_log(["ok 1 a"]) + ('- {"dt": "2026-12-06T09:01:00.0", "lvl": "results", '
                                        '"msg": {"case": "x", "result": "pass"}}\n')
