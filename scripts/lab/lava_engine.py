@@ -54,6 +54,7 @@ from lab.lava_job import JobSpec, file_url, job_text, spec_from_cmdline
 from lab.records import read_tsv
 from lab.results import write_run
 from runner.cells import Cell, CellOutcome
+from runner.machine import MACHINES
 from runner.recorded import binaries_begun, judge_recorded
 from runner.summary import RunInfo
 
@@ -397,7 +398,8 @@ class LavaEngine:
         run = RunInfo("KVM" if job.spec.kvm else "TCG", wall_us,
                       suite_desc=f"LAVA job {jid} on {status.worker or 'no device'}")
         ok = judge_recorded(lines, job.log_dir, job.spec.binaries, run, out,
-                            [f"LAVA job {jid}: {problem}"] if problem else [])
+                            [f"LAVA job {jid}: {problem}"] if problem else [],
+                            MACHINES.get(job.cell.machine))
         with open(os.path.join(job.log_dir, "lava.out"), "w", encoding="utf-8") as f:
             f.write(out.getvalue())
         if problem:

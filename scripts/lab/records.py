@@ -184,7 +184,11 @@ def _case(machine: str, row: list[str], con: _Console,
     if not name:
         # "ok 3 # SKIP": no description; the number names it.
         name = f"#{number}"
-    reason = con.reasons.get((binary, int(number)), "") if number.isdigit() else ""
+    # The runner's reason (a SKIP's, the machine's cause of an XFAIL or
+    # XPASS); a failure's from the console's diagnostics.
+    reason = row[7] if len(row) > 7 else ""
+    if not reason and number.isdigit():
+        reason = con.reasons.get((binary, int(number)), "")
     xfail = ""
     if status == "xfail":
         xfail, reason = reason or "XFAIL", ""

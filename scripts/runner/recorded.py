@@ -11,9 +11,10 @@ and the same verdict: there is one judge, whoever ran the guest.
 from __future__ import annotations
 
 import re
-from typing import Iterable, TextIO
+from typing import Iterable, Optional, TextIO
 
 from .console import Console
+from .machine import Machine
 from .summary import RunInfo, write_summary
 
 _MARKER = '@@VMTEST '
@@ -39,12 +40,14 @@ def binaries_begun(lines: Iterable[str]) -> list[str]:
 
 
 def judge_recorded(lines: Iterable[tuple[int, str]], log_dir: str, tests: list[str],
-                   run: RunInfo, out: TextIO, problems: Iterable[str] = ()) -> bool:
+                   run: RunInfo, out: TextIO, problems: Iterable[str] = (),
+                   machine: Optional[Machine] = None) -> bool:
     """Judge the recorded console LINES ((microseconds since boot, line)) of
-    a run of TESTS into LOG_DIR, print the summary on OUT; True when all
-    went well. PROBLEMS are what the lab itself reported (a job that did not
+    a run of TESTS on MACHINE (whose expected failures apply as under
+    vmtest) into LOG_DIR, print the summary on OUT; True when all went
+    well. PROBLEMS are what the lab itself reported (a job that did not
     complete): each fails the run as a problem of vmtest's own would."""
-    con = Console(log_dir, tests, out)
+    con = Console(log_dir, tests, out, machine=machine)
     try:
         for us, line in lines:
             con.feed(_clean(line), us)

@@ -201,9 +201,8 @@ class Run:
         """kcidb.json and junit.xml beside the TSVs, from their rows (the
         summary's "logs:" line has named them; only a failure is told)."""
         o = self.opts
-        arch = 'arm64' if self.qemu_bin.endswith('aarch64') else 'x86'
         try:
-            write_run(o.log_dir, o.machine, o.tree, self.kernel, arch)
+            write_run(o.log_dir, o.machine, o.tree, self.kernel, self.machine.arch)
         except OSError as e:
             info(f'no kcidb.json or junit.xml: {e}')
 

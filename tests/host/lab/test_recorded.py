@@ -15,6 +15,7 @@ from labtest import DATA, console, judged, recorded, tsv
 from lab.lava_api import log_lines
 from lab.records import kernel_version
 from runner.console import Console
+from runner.machine import MACHINES
 from runner.recorded import binaries_begun, judge_recorded
 from runner.summary import RunInfo, write_summary
 
@@ -54,7 +55,7 @@ class LavaLogTest(unittest.TestCase):
             self.assertEqual({(r[4], r[5], r[6]) for r in rows}, {("0", "0", "0")})
             cases = tsv(os.path.join(d, "cases.tsv"))
             self.assertEqual(cases[0], ["case", "binary", "number", "status", "case_secs",
-                                        "tail_secs", "name"])
+                                        "tail_secs", "name", "reason"])
             self.assertEqual(len(cases), 106)
             self.assertEqual({c[3] for c in cases[1:]}, {"pass"})
             # The host's times come from the log's stamps.
@@ -81,9 +82,25 @@ class LavaLogTest(unittest.TestCase):
                                     lab, tests, RunInfo("TCG", 0), io.StringIO())
             self.assertEqual((got_ok, want_ok), (False, False))
             for name in ("summary.tsv", "cases.tsv"):
-                want = [r[:7] for r in tsv(os.path.join(live, name)) if r[0] != "run"]
-                got = [r[:7] for r in tsv(os.path.join(lab, name)) if r[0] != "run"]
+                want = [r for r in tsv(os.path.join(live, name)) if r[0] != "run"]
+                got = [r for r in tsv(os.path.join(lab, name)) if r[0] != "run"]
                 self.assertEqual(got, want, name)
+
+    def test_machine_expectations_apply(self):
+        """A machine's expected failure is an XFAIL in a lab's cell too."""
+        amd = MACHINES["q35-amd"]
+        lines = console("b_test", recorded("fail.tap"), rc=1) + ["@@VMTEST DONE"]
+        with tempfile.TemporaryDirectory() as live, tempfile.TemporaryDirectory() as lab:
+            con = Console(live, ["b_test"], io.StringIO(), machine=amd)
+            for n, line in enumerate(lines):
+                con.feed(line, n)
+            write_summary(con, RunInfo("TCG", 0))
+            con.close()
+            judge_recorded(enumerate(lines), lab, ["b_test"], RunInfo("TCG", 0),
+                           io.StringIO(), machine=amd)
+            got = tsv(os.path.join(lab, "cases.tsv"))
+            self.assertEqual(got, tsv(os.path.join(live, "cases.tsv")))
+            self.assertIn("xfail", [r[3] for r in got])
 
     def test_log_escapes(self):
         odd = ['quote " and \\ back', "tab\there", "esc \x1b[0m", "ümlaut ✓",

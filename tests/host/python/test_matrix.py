@@ -85,7 +85,7 @@ class CellsTest(unittest.TestCase):
         err = io.StringIO()
         with redirect_stderr(err):
             self.assertEqual(matrix.main(['--engine', 'nope', '--dry-run'], PROJECT), 1)
-        self.assertIn("no engine 'nope' (there are: local)", err.getvalue())
+        self.assertIn("no engine 'nope' (there are: lava, local)", err.getvalue())
 
     def test_engine_registry_makes_the_local_engine(self):
         ctx = matrix.EngineContext(PROJECT, 3, 600, 60, (), print)
