@@ -71,7 +71,9 @@ help:
 	@echo 'make vm-machines  the matrix on q35-virtio-iommu and virt-smmuv3 (in check)'
 	@echo 'make matrix   the suite on every machine (vIOMMU), one table; MACHINES=a,b'
 	@echo '              picks some, KDIR= runs a kernel tree'"'"'s suite on its kernels,'
-	@echo '              ENGINE= who runs the cells (local)'
+	@echo '              ENGINE= who runs the cells (local, or lava: a LAVA server)'
+	@echo 'make lab-check  a local LAVA lab: four matrix cells as LAVA jobs equal the'
+	@echo '              same cells run locally (root; installs LAVA; CI runs it)'
 	@echo 'make host-test  unit tests that need no device'
 	@echo 'make lint     shellcheck every script, pyflakes3 and mypy on the Python'
 	@echo 'make deps     install the dependencies (Debian 12, needs root)'
@@ -208,6 +210,11 @@ CHECK_MACHINES := q35-virtio-iommu,virt-smmuv3
 vm-machines: run-tree
 	scripts/matrix --tree '$(RUN_TREE)' --machines '$(CHECK_MACHINES)'
 
+# The matrix through a LAVA lab on this host against the local engine
+# (tests/lab/lab-check.sh; LAB_MACHINES= picks the cells).
+lab-check: | ensure-deps
+	tests/lab/lab-check.sh
+
 # series-verify comes last: its final line, the VM cases passed, failed
 # and skipped on the 6.12 kernel, is the last line of the whole check.
 check: build intree host-test lint compat vm-7x vm-machines series-verify
@@ -216,4 +223,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: help deps ensure-deps build build-gcc build-clang build-arm64 intree host-test lint run run-tree \
-	bench soak compat vm-7x matrix vm-machines series-verify check clean
+	bench soak compat vm-7x matrix vm-machines series-verify check lab-check clean

@@ -36,10 +36,22 @@ _OWN_OPTS_WITH_ARG = {"-kernel", "-initrd", "-append", "-m", "-serial",
                       "-chardev", "-monitor", "-display"}
 _OWN_FLAGS = {"-nographic"}
 
-# LAVA's qemu device type adds a NIC of its own (-net nic ... -net user).
-# It goes to a slot of its own so that the machine's devices keep the
-# addresses they have under vmtest (the igb at 00:02.0).
-LAVA_NIC_MODEL = "model=virtio-net-pci,addr=0x1e"
+# LAVA's qemu device type always adds a NIC of its own ("-net nic,MODEL").
+# QEMU 10 gives such a legacy NIC the first free PCI slot whatever its
+# addr=, before any -device is created, so it would push a device the
+# machine leaves unaddressed (q35-virtio-iommu's virtio-iommu-pci) into
+# the igb's pinned 00:02.0. On x86 the NIC is an ISA NE2000 instead,
+# which takes no PCI slot and no driver of the test kernel: the PCI
+# devices sit where vmtest puts them. Elsewhere (arm64 virt has no ISA
+# bus) the NIC takes slot 1 and the job creates the devices with an
+# address first (_pinned_first), so the unaddressed ones move, never the
+# igb.
+LAVA_NIC_MODEL = {"amd64": "model=ne2k_isa"}
+LAVA_NIC_DEFAULT = "model=virtio-net-pci"
+# After the last binary, the guest's /init prints "@@VMTEST DONE" and
+# "@@VMTEST POWEROFF": a last monitor waits for both, so the console LAVA
+# keeps has the end of the run (without it LAVA may stop reading first).
+DONE_MONITOR = "vmtest-done"
 
 # Result lines at column 0. The lookahead picks the result word before the
 # line is consumed: the directive if there is a known one, else "ok" or
@@ -158,6 +170,29 @@ def _quote_opts(options: list[str]) -> list[str]:
     return out
 
 
+def _pinned_first(options: list[str]) -> list[str]:
+    """The "-device" options with an addr= ahead of the others, in the
+    places the "-device" options had; every other option stays put."""
+    where = [i for i, o in enumerate(options) if o.startswith("-device ")]
+    devices = [options[i] for i in where]
+    ordered = ([d for d in devices if re.search(r"[ ,]addr=", d)]
+               + [d for d in devices if not re.search(r"[ ,]addr=", d)])
+    out = list(options)
+    for i, d in zip(where, ordered):
+        out[i] = d
+    return out
+
+
+def _done_monitor() -> dict[str, Any]:
+    return {
+        "name": DONE_MONITOR,
+        "start": r"@@VMTEST DONE",
+        "end": r"@@VMTEST POWEROFF",
+        # Nothing between the two is a result.
+        "pattern": r"(?P<result>@@VMTEST NO RESULT) (?P<test_case_id>\S+)",
+    }
+
+
 def _monitor(binary: str) -> dict[str, Any]:
     return {
         "name": binary,
@@ -176,10 +211,10 @@ def job_definition(cell: JobSpec, priority: str = "medium") -> dict[str, Any]:
     extra = ["-serial stdio", "-serial null"]
     extra += [o for o in ("-nodefaults", "-no-reboot")
               if o not in cell.options]
-    extra += _quote_opts(cell.options)
+    extra += _pinned_first(_quote_opts(cell.options))
     context: dict[str, Any] = {
         "arch": cell.arch, "memory": cell.memory_mb, "monitor": "none",
-        "model": LAVA_NIC_MODEL, "extra_options": extra,
+        "model": LAVA_NIC_MODEL.get(cell.arch, LAVA_NIC_DEFAULT), "extra_options": extra,
     }
     if not cell.kvm:
         context["no_kvm"] = True
@@ -216,7 +251,8 @@ def job_definition(cell: JobSpec, priority: str = "medium") -> dict[str, Any]:
             {"boot": {"method": "qemu", "media": "tmpfs",
                       "timeout": {"minutes": 2}}},
             {"test": {"timeout": {"minutes": cell.timeout_min},
-                      "monitors": [_monitor(b) for b in cell.binaries]}},
+                      "monitors": [_monitor(b) for b in cell.binaries]
+                      + [_done_monitor()]}},
         ],
     }
 

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any, Iterable
 
 from lab.lava_api import JobStatus
+from lab.lava_job import DONE_MONITOR
 from lab.records import read_tsv
 
 # The suite LAVA fills with its own actions' results.
@@ -42,7 +43,7 @@ def lava_counts(suites: dict[int, str], tests: Iterable[dict[str, Any]]
     out: dict[str, Counter[str]] = {}
     for t in tests:
         suite = suites.get(int(t.get("suite", -1)), "")
-        if suite and suite != LAVA_SUITE:
+        if suite and suite not in (LAVA_SUITE, DONE_MONITOR):
             out.setdefault(suite, Counter())[str(t.get("result"))] += 1
     return out
 

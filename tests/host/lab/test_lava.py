@@ -78,6 +78,12 @@ class PatternTest(unittest.TestCase):
                     if isinstance(r, Result)]
             self.assertEqual(got, want, name)
 
+    def test_done_monitor_reads_to_the_end(self):
+        mon = lava_job._done_monitor()
+        text = "ok 1 x\r\n@@VMTEST DONE t=9\r\nok 2 y\r\n@@VMTEST POWEROFF t=9\r\n"
+        self.assertEqual(monitor(mon, text), ([], " t=9\r\n"))
+        self.assertIsNone(monitor(mon, "ok 1 x\r\n")[0])
+
     def test_partial_line_is_not_a_result(self):
         got, _ = monitor(lava_job._monitor("b"),
                          "@@VMTEST BEGIN b t=1\r\nok 1 trunc")
@@ -117,6 +123,19 @@ class JobTest(unittest.TestCase):
         self.assertEqual((ctx["arch"], ctx["cpu"], ctx["machine"]),
                          ("arm64", "max", "virt,iommu=smmuv3"))
         self.assertFalse([o for o in ctx["extra_options"] if o.startswith(("-cpu", "-M "))])
+        self.assertEqual(ctx["model"], "model=virtio-net-pci")
+
+    def test_pinned_devices_first(self):
+        """LAVA's NIC takes the first free slot: a device without an address
+        must come after the igb's pinned 02.0, or it takes that slot."""
+        argv = ["qemu-system-aarch64", "-M", "virt", "-device", "virtio-iommu-pci",
+                "-netdev", "user,id=n0", "-device", "igb,netdev=n0,addr=02.0",
+                "-kernel", "/k", "-initrd", "/i"]
+        extra = job_definition(spec_from_cmdline("c", "m", argv, ["b"]))["context"][
+            "extra_options"]
+        self.assertEqual([o for o in extra if o.startswith(("-device", "-netdev"))],
+                         ["-device igb,netdev=n0,addr=02.0", "-netdev user,id=n0",
+                          "-device virtio-iommu-pci"])
 
     def test_definition(self):
         spec = spec_from_cmdline("c", "q35-vtd", shlex.split(CMDLINE), ["a", "b"])
@@ -136,7 +155,9 @@ class JobTest(unittest.TestCase):
                       images["kernel"]["image_arg"])
         self.assertNotIn("prompts", job["actions"][1]["boot"])
         self.assertEqual([m["name"] for m in job["actions"][2]["test"]["monitors"]],
-                         ["a", "b"])
+                         ["a", "b", "vmtest-done"])
+        # LAVA's own NIC takes no PCI slot on x86.
+        self.assertEqual(ctx["model"], "model=ne2k_isa")
         # LAVA loads the text as YAML: the same document.
         self.assertEqual(yaml.safe_load(lava_job.job_text(spec)), job)
 
