@@ -204,17 +204,26 @@ class Job:
     spec: Optional[JobSpec] = None
     job_id: Optional[int] = None
     error: str = ""
+    # When (time.monotonic()) its preparation began and its job was seen finished.
+    began: float = 0.0
+    ended: Optional[float] = None
 
 
 class _Progress:
-    """Prints the jobs' states when they change, else every 60 s."""
+    """Prints the jobs' states when they change, else every 60 s, and
+    notes when each job was first seen finished."""
 
-    def __init__(self, labels: dict[int, str]):
-        self.labels = labels
+    def __init__(self, jobs: dict[int, Job]):
+        self.jobs = jobs
+        self.labels = {i: j.cell.label for i, j in jobs.items()}
         self.line = ""
         self.at = 0.0
 
     def __call__(self, states: dict[int, JobStatus], elapsed: float) -> None:
+        for jid, st in states.items():
+            job = self.jobs.get(jid)
+            if job and job.ended is None and st.state == "Finished":
+                job.ended = time.monotonic()
         line = ", ".join(f"{self.labels.get(j, j)} (job {j}) {s.state}"
                          for j, s in sorted(states.items()))
         if line != self.line or elapsed - self.at >= 60:
@@ -287,7 +296,6 @@ class LavaEngine:
             d = os.path.join(out_dir, c.label)
             os.makedirs(d, exist_ok=True)
             jobs.append(Job(c, os.path.abspath(d)))
-        started = time.monotonic()
         try:
             server = self.server or server_from_env()
             say(f"LAVA {server.version()} at {server.base}")
@@ -300,6 +308,7 @@ class LavaEngine:
             return self._all_failed(jobs, f"no LAVA job: {exc}")
         try:
             for job in jobs:
+                job.began = time.monotonic()
                 self.prepare(job)
                 if job.spec and not job.error:
                     self._publish(job, artifacts)
@@ -311,10 +320,13 @@ class LavaEngine:
         for job in jobs:
             if job.error:
                 say(f"ERROR: {job.error}")
+            # The cell's wall time: its preparation, its wait in LAVA's
+            # queue and its run (to when the job was seen finished).
+            end = job.ended if job.ended is not None else time.monotonic()
             outcomes.append(CellOutcome(job.cell, job.log_dir, job.error,
                                         str(job.job_id or ""),
                                         wall_secs=None if job.job_id is None else
-                                        round(time.monotonic() - started, 1)))
+                                        round(end - job.began, 1)))
         for o in outcomes:
             o.boot_secs = _boot_secs(o.log_dir)
         return outcomes
@@ -361,8 +373,7 @@ class LavaEngine:
             return
         ids = sorted(live)
         try:
-            states = server.wait(ids, self.timeout,
-                                 _Progress({i: live[i].cell.label for i in ids}))
+            states = server.wait(ids, self.timeout, _Progress(live))
         except LavaError as exc:
             for job in live.values():
                 job.error = f"{job.cell.label}: LAVA job {job.job_id}: lost the server: {exc}"

@@ -283,6 +283,8 @@ class EngineTest(unittest.TestCase):
                                        "1"])
         self.assertEqual(len(tsv(os.path.join(o.log_dir, "cases.tsv"))), 5)
         self.assertEqual(o.boot_secs, 1.0)
+        self.assertIsNotNone(o.wall_secs)
+        self.assertLess(o.wall_secs, 60)
         self.assertTrue(os.path.exists(os.path.join(o.log_dir, "kcidb.json")))
         self.assertFalse([e for e in err if "warning" in e or "ERROR" in e], err)
         job = server.jobs[10][3]
