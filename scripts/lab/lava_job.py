@@ -48,9 +48,9 @@ _OWN_FLAGS = {"-nographic"}
 # igb.
 LAVA_NIC_MODEL = {"amd64": "model=ne2k_isa"}
 LAVA_NIC_DEFAULT = "model=virtio-net-pci"
-# After the last binary, the guest's /init prints "@@VMTEST DONE" and
-# "@@VMTEST POWEROFF": a last monitor waits for both, so the console LAVA
-# keeps has the end of the run (without it LAVA may stop reading first).
+# After the last binary, the guest's /init prints "@@VMTEST DONE t=...": a
+# last monitor waits for that whole line, so the console LAVA keeps has
+# the end of the run (without it LAVA may stop reading first).
 DONE_MONITOR = "vmtest-done"
 
 # Result lines at column 0. The lookahead picks the result word before the
@@ -187,7 +187,7 @@ def _done_monitor() -> dict[str, Any]:
     return {
         "name": DONE_MONITOR,
         "start": r"@@VMTEST DONE",
-        "end": r"@@VMTEST POWEROFF",
+        "end": r"\n",
         # Nothing between the two is a result.
         "pattern": r"(?P<result>@@VMTEST NO RESULT) (?P<test_case_id>\S+)",
     }

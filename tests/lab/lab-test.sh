@@ -20,7 +20,6 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LAB=$ROOT/scripts/lava-lab
 TAP=$ROOT/tests/host/scripts/tap
 OUT=$(mktemp -d /tmp/lab-test.XXXXXX)
-trap 'rm -rf "$OUT"' EXIT
 STREAMS=(harness skip xfail xpass nested plan-short fail)
 
 step() { echo "lab-test: $*"; }
@@ -41,6 +40,9 @@ replay_text()
 	done
 	echo "@@VMTEST DONE t=3.0"
 }
+
+# The lab goes down whatever happens; step 4 checks it went.
+trap '"$LAB" down >/dev/null 2>&1 || true; rm -rf "$OUT"' EXIT
 
 counts() { grep -o '[0-9]* passed, [0-9]* failed, [0-9]* skipped, [0-9]* errors' "$1"; }
 

@@ -81,7 +81,7 @@ class PatternTest(unittest.TestCase):
     def test_done_monitor_reads_to_the_end(self):
         mon = lava_job._done_monitor()
         text = "ok 1 x\r\n@@VMTEST DONE t=9\r\nok 2 y\r\n@@VMTEST POWEROFF t=9\r\n"
-        self.assertEqual(monitor(mon, text), ([], " t=9\r\n"))
+        self.assertEqual(monitor(mon, text), ([], "ok 2 y\r\n@@VMTEST POWEROFF t=9\r\n"))
         self.assertIsNone(monitor(mon, "ok 1 x\r\n")[0])
 
     def test_partial_line_is_not_a_result(self):
