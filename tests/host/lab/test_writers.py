@@ -81,6 +81,12 @@ class RecordsTest(unittest.TestCase):
         hung = from_log_dir(log_dir("hu", console("b", recorded("pass.tap"), rc=None)), "m")
         self.assertIs(hung[-1].status, Status.ERROR)
         self.assertIn("did not finish", hung[-1].reason)
+        # A failed case does not explain a binary that never ended.
+        hung_fail = from_log_dir(log_dir("hf", console("b", recorded("fail.tap"),
+                                                       rc=None)), "m")
+        self.assertEqual([(r.case, r.status) for r in hung_fail if not r.case],
+                         [("", Status.ERROR)])
+        self.assertIn("did not finish", hung_fail[-1].reason)
         none = from_log_dir(log_dir("n", console("b", "", rc=1), ["b", "c"]), "m")
         self.assertEqual([(r.binary, r.status) for r in none],
                          [("b", Status.ERROR), ("c", Status.ERROR)])
