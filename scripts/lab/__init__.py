@@ -9,6 +9,7 @@ lava_job     a matrix cell as a LAVA job definition
 lava_api     the LAVA server's REST API (submit, wait, results, log)
 lava_map     what LAVA says of a job next to the runner's judgement
 lava_engine  runner.cells.Engine on LAVA (make matrix ENGINE=lava)
+lava_access  its server (LAVA_URL, lavacli, the local lab) and artifact URLs
 report       scripts/test-results
 daemons, postgres, lavalab, cli   scripts/lava-lab: a LAVA on this host
 replay_guest  a stand-in guest that prints a recorded console (tests/lab)

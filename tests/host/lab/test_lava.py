@@ -18,7 +18,8 @@ from labtest import console, recorded, tsv
 
 from lab import lava_job
 from lab.lava_api import JobStatus, LavaError
-from lab.lava_engine import Artifacts, LavaEngine, lavacli_identity
+from lab.lava_access import Artifacts, lavacli_identity
+from lab.lava_engine import LavaEngine
 from lab.lava_job import job_definition, spec_from_cmdline
 from lab.records import Status
 from lab.results import cell_records
