@@ -68,6 +68,12 @@ help:
 	@echo 'make intree   build the mirror inside a kernel tree (TARGETS=vfio)'
 	@echo 'make compat   Linux 7.x tests/drivers on the mirror and back (upstream-compat)'
 	@echo 'make vm-7x    the VM suite of the series tip on a Linux 7.x test kernel'
+	@echo 'make vm-machines  the matrix on q35-virtio-iommu and virt-smmuv3 (in check)'
+	@echo 'make matrix   the suite on every machine (vIOMMU), one table; MACHINES=a,b'
+	@echo '              picks some, KDIR= runs a kernel tree'"'"'s suite on its kernels,'
+	@echo '              ENGINE= who runs the cells (local, or lava: a LAVA server)'
+	@echo 'make lab-check  a local LAVA lab: four matrix cells as LAVA jobs equal the'
+	@echo '              same cells run locally (root; installs LAVA; CI runs it)'
 	@echo 'make host-test  unit tests that need no device'
 	@echo 'make lint     shellcheck every script, pyflakes3 and mypy on the Python'
 	@echo 'make deps     install the dependencies (Debian 12, needs root)'
@@ -182,12 +188,39 @@ vm-7x: run-tree
 	@kdir=$$(scripts/kernel-source 7) || { echo "vm-7x: no Linux 7.x source; the 7.x leg did not run"; exit 0; }; \
 	$(call test_kernel,env KDIR="$$kdir"); scripts/vmtest --tree '$(VM_TREE)' --kernel "$$kernel"
 
+# The suite on several machines, one table (scripts/matrix). MACHINES and
+# ENGINE count only on the command line, like KDIR (see run): a MACHINES
+# left in the environment must not narrow the matrix unseen.
+MATRIX_CHARS := $(filter-out / + ~ @ =,$(PATH_CHARS)) ,
+MATRIX_MACHINES := $(if $(filter command line,$(origin MACHINES)),$(MACHINES))
+MATRIX_ENGINE := $(or $(if $(filter command line,$(origin ENGINE)),$(ENGINE)),local)
+ifneq ($(call unsafe,$(MATRIX_MACHINES)$(MATRIX_ENGINE),$(MATRIX_CHARS)),)
+$(error MACHINES '$(MATRIX_MACHINES)' or ENGINE '$(MATRIX_ENGINE)' has characters other than letters$(comma) digits$(comma) - _ . and commas)
+endif
+
+matrix: $(if $(RUN_SUITE),,run-tree) | ensure-deps
+	scripts/matrix --engine '$(MATRIX_ENGINE)' --tree '$(RUN_TREE)' \
+		$(if $(MATRIX_MACHINES),--machines '$(MATRIX_MACHINES)') \
+		$(if $(RUN_KDIR),--kdir '$(RUN_KDIR)')
+
+# The matrix's slice in make check: the machines that are not VT-d, one
+# per architecture (virtio-iommu on x86, without interrupt remapping; the
+# SMMUv3 on arm64, MSIs through the GIC ITS), through scripts/matrix.
+CHECK_MACHINES := q35-virtio-iommu,virt-smmuv3
+vm-machines: run-tree
+	scripts/matrix --tree '$(RUN_TREE)' --machines '$(CHECK_MACHINES)'
+
+# The matrix through a LAVA lab on this host against the local engine
+# (tests/lab/lab-check.sh; LAB_MACHINES= picks the cells).
+lab-check: | ensure-deps
+	tests/lab/lab-check.sh
+
 # series-verify comes last: its final line, the VM cases passed, failed
 # and skipped on the 6.12 kernel, is the last line of the whole check.
-check: build intree host-test lint compat vm-7x series-verify
+check: build intree host-test lint compat vm-7x vm-machines series-verify
 
 clean:
 	rm -rf $(BUILD)
 
 .PHONY: help deps ensure-deps build build-gcc build-clang build-arm64 intree host-test lint run run-tree \
-	bench soak compat vm-7x series-verify check clean
+	bench soak compat vm-7x matrix vm-machines series-verify check lab-check clean

@@ -6,24 +6,28 @@
   status             what runs, the URL, the token file
   worker stop|start  take the worker away, or bring it back
   job ...            print the LAVA job definition of a cell
-  run ...            submit a cell, wait, map its results, write KCIDB/JUnit
+  run ...            one cell through the LAVA engine (as make matrix
+                     ENGINE=lava runs each): judged, kcidb.json, junit.xml
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 import time
 from pathlib import Path
 
-from lab import lava_map, replay_guest, report
-from lab.lava_api import JobStatus, LavaError, Server
-from lab.lava_job import Cell, cell_from_cmdline, file_url, job_yaml
+from lab import report
+from lab.lava_api import LavaError, Server
+from lab.lava_engine import Job, LavaEngine
+from lab.lava_job import job_text
 from lab.lavalab import DEFAULT_STATE, Config, Lab
 from lab.postgres import LabError
-from lab.records import RunInfo, Status
+from lab.records import Status
+from lab.results import cell_records, write_results
+from runner.cells import Cell
+from runner.machine import MACHINES
 
 PROG = "lava-lab"
 
@@ -87,129 +91,52 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _conf_tests(conf: Path) -> list[str]:
-    """The binaries of a vmtest.conf (VMTEST_TESTS=...), in order."""
-    for line in conf.read_text().splitlines():
-        if line.startswith("VMTEST_TESTS="):
-            words = shlex.split(line[len("VMTEST_TESTS="):])
-            return " ".join(words).split()
-    return []
-
-
 def _cell(args: argparse.Namespace) -> Cell:
-    cmdline = Path(args.cmdline)
-    argv = shlex.split(cmdline.read_text())
-    tests = [t for t in args.tests.replace(",", " ").split() if t]
-    conf = cmdline.with_name("vmtest.conf")
-    if not tests and conf.exists():
-        tests = _conf_tests(conf)
-    if not tests:
-        raise LabError(f"--tests: name the binaries the initramfs runs "
-                       f"(no {conf} to read them from)")
-    cell = cell_from_cmdline(args.name or args.machine, args.machine, argv,
-                             tests)
-    if args.replay:
-        cell.kernel = file_url(replay_guest.build(args.out_dir))
-        cell.initrd = file_url(args.replay)
-    cell.timeout_min = max(1, args.timeout // 60)
-    return cell
+    machine = MACHINES.get(args.machine)
+    if machine is None:
+        raise LabError(f"--machine {args.machine}: not one of {' '.join(sorted(MACHINES))}")
+    arch = "arm64" if machine.qemu.endswith("aarch64") else "x86"
+    return Cell(machine=args.machine, arch=arch, kernel=os.path.abspath(args.kernel),
+                tree=os.path.abspath(args.tree) if args.tree else "",
+                label=args.name or args.machine)
+
+
+def _engine(args: argparse.Namespace) -> LavaEngine:
+    server = None
+    if args.url or args.token:
+        server = Server(args.url or os.environ.get("LAVA_URL") or Config().url,
+                        args.token or os.environ.get("LAVA_TOKEN") or _lab(args).token())
+    return LavaEngine(server, timeout=args.timeout, replay=args.replay,
+                      job_timeout_min=max(1, args.timeout // 60))
 
 
 def cmd_job(args: argparse.Namespace) -> int:
-    """lava-lab job: print a cell's job definition."""
-    sys.stdout.write(job_yaml(_cell(args)))
+    """lava-lab job: print a cell's job definition (vmtest --dry-run first)."""
+    cell = _cell(args)
+    job = Job(cell, os.path.abspath(os.path.join(args.out_dir, cell.label)))
+    os.makedirs(job.log_dir, exist_ok=True)
+    _engine(args).prepare(job)
+    if job.error or job.spec is None:
+        say(job.error)
+        return 1
+    sys.stdout.write(job_text(job.spec))
     return 0
 
 
-def _server(args: argparse.Namespace) -> Server:
-    url = args.url or os.environ.get("LAVA_URL") or Config().url
-    token = args.token or os.environ.get("LAVA_TOKEN")
-    if not token:
-        token = _lab(args).token()
-    return Server(url, token)
-
-
-class _Progress:
-    """Prints the jobs' states when they change, else every 30 s."""
-
-    def __init__(self) -> None:
-        self.line = ""
-        self.at = 0.0
-
-    def __call__(self, states: dict[int, JobStatus], elapsed: float) -> None:
-        line = ", ".join(f"job {j} {s.state}"
-                         + (f" on {s.worker}" if s.worker else "")
-                         for j, s in sorted(states.items()))
-        if line != self.line or elapsed - self.at >= 30:
-            say(f"{elapsed:4.0f} s: {line}")
-            self.line, self.at = line, elapsed
-
-
-def run_cell(server: Server, cell: Cell, timeout: float, out_dir: Path
-             ) -> lava_map.CellOutcome:
-    """Submit the cell's job, wait at most timeout seconds, map the results."""
-    try:
-        job_id = server.submit(job_yaml(cell))
-    except LavaError as exc:
-        return lava_map.failed_to_run(cell, None, f"submission failed: {exc}")
-    say(f"cell {cell.name}: LAVA job {job_id} submitted ({server.base}"
-        f"scheduler/job/{job_id})")
-    try:
-        states = server.wait([job_id], timeout, _Progress())
-        status = states[job_id]
-        if status.state != "Finished":
-            if not status.failure:
-                status.failure = (f"timed out after {timeout:.0f} s in state "
-                                  f"{status.state}")
-            say(f"cell {cell.name}: LAVA job {job_id}: {status.failure}; "
-                "cancelling it")
-            server.cancel(job_id)
-        suites = server.suites(job_id)
-        tests = server.tests(job_id)
-        try:
-            console = server.console(job_id)
-        except LavaError:
-            console = []
-    except LavaError as exc:
-        return lava_map.failed_to_run(cell, job_id, str(exc))
-    log = out_dir / f"lava-job-{job_id}.console.log"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log.write_text("".join(line + "\n" for line in console))
-    return lava_map.outcome(cell, status, suites, tests, console, str(log))
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    """lava-lab run: one cell through LAVA, its table and files."""
+    """lava-lab run: one cell through LAVA, its summary and files."""
     cell = _cell(args)
-    server = _server(args)
+    out = _engine(args).run([cell], args.out_dir)[0]
     try:
-        version = server.version()
-    except LavaError as exc:
-        say(f"no LAVA server: {exc}")
-        return 2
-    say(f"LAVA {version} at {server.base}")
-    out = run_cell(server, cell, args.timeout, args.out_dir)
-    for r in out.records:
-        if r.status is Status.PASS:
-            continue
-        what = f"{r.binary}{'.' + r.case if r.case else ''}"
-        print(f"  {r.status.value:5} {what}{': ' + r.reason if r.reason else ''}")
-    if out.problem:
-        say(f"cell {cell.name}: ERROR: {out.problem}")
-    lines = []
-    try:
-        lines = Path(out.records[0].log_path).read_text().splitlines() \
-            if out.records and out.records[0].log_path else []
+        with open(os.path.join(out.log_dir, "lava.out"), encoding="utf-8") as f:
+            sys.stdout.write(f.read())
     except OSError:
         pass
-    run = RunInfo(tree=args.tree_name, commit=report.git_commit(Path(".")),
-                  kernel_version=report.kernel_version(lines),
-                  config=args.config, start_time=report.now(),
-                  misc={"lava_job": str(out.job_id)})
-    k, j = report.write_all(args.out_dir, cell.name, out.records, run)
-    bad = any(r.status in (Status.FAIL, Status.ERROR) for r in out.records)
-    print(f"lava-lab: cell {cell.name} (LAVA job {out.job_id}): "
-          f"{report.summary(out.records)}; {k.name}, {j.name} in {args.out_dir}")
+    k, j = write_results([out], args.out_dir)
+    records = cell_records(out)
+    bad = out.error or any(r.status in (Status.FAIL, Status.ERROR) for r in records)
+    print(f"lava-lab: cell {cell.label} (LAVA job {out.job_id or 'none'}): "
+          f"{report.summary(records)}; {k.name}, {j.name} in {args.out_dir}")
     return 1 if bad else 0
 
 
@@ -237,14 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, func, text in (("job", cmd_job, "print a cell's job definition"),
                              ("run", cmd_run, "run one cell through LAVA")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--cmdline", required=True,
-                       help="the QEMU command line of the cell, as "
-                            "'vmtest --dry-run' writes it (build/vmtest/qemu-cmdline)")
-        p.add_argument("--machine", default="q35-vtd")
-        p.add_argument("--name", default="", help="the cell's label")
-        p.add_argument("--tests", default="",
-                       help="the binaries the initramfs runs, in order "
-                            "(default: those of vmtest.conf beside --cmdline)")
+        p.add_argument("--machine", default="q35-vtd", help="the runner's machine")
+        p.add_argument("--kernel", required=True, help="the kernel image it boots")
+        p.add_argument("--tree", default="", help="the tree whose suite runs "
+                       "(default: the project's tree/)")
+        p.add_argument("--name", default="", help="the cell's label (default: the machine)")
         p.add_argument("--replay", type=Path, default=None,
                        help="boot the replay guest of tests/lab instead, "
                             "printing this console text (a test of the lab)")
@@ -254,9 +178,9 @@ def main(argv: list[str] | None = None) -> int:
                        "$LAVA_URL, else the local lab)")
         p.add_argument("--token", default="", help="API token (default: "
                        "$LAVA_TOKEN, else the local lab's)")
-        p.add_argument("--out-dir", type=Path, default=Path("build/lava"))
-        p.add_argument("--tree-name", default="vfio-igb")
-        p.add_argument("--config", default="vm/kernel-base.config+vfio")
+        p.add_argument("--out-dir", default="build/lava",
+                       help="the cells' log directories and the result files "
+                            "(default: %(default)s)")
         p.set_defaults(func=func)
     args = ap.parse_args(argv)
     try:

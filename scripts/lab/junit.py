@@ -5,7 +5,9 @@
 "<machine>/<binary>"; each record is a <testcase> with classname
 "<machine>.<binary>" and the case's name (a binary's own record is named
 after the binary). FAIL is a <failure>, ERROR an <error>, SKIP a <skipped>,
-each with the reason as its message; PASS has no child.
+each with the reason as its message; PASS has no child but the log's
+place, and an expected failure (XFAIL, a PASS) says so in its
+<system-out>.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def document(results: Iterable[CaseResult], name: str = "vfio-selftests"
         total = sum(c.duration or 0.0 for c in cases)
         suite.set("time", f"{total:.3f}")
         for c in cases:
-            tc = ET.SubElement(suite, "testcase", name=c.case or binary,
+            tc = ET.SubElement(suite, "testcase",
+                               name=c.case or binary or "vfio-selftests",
                                classname=f"{machine}.{binary}")
             if c.duration is not None:
                 tc.set("time", f"{c.duration:.3f}")
@@ -56,8 +59,10 @@ def document(results: Iterable[CaseResult], name: str = "vfio-selftests"
                 if child != "skipped":
                     el.set("type", c.status.value)
                     el.text = c.reason or c.status.value
-            if c.log_path:
-                ET.SubElement(tc, "system-out").text = f"log: {c.log_path}"
+            out = [f"XFAIL: {c.xfail}"] if c.xfail else []
+            out += [f"log: {c.log_path}"] if c.log_path else []
+            if out:
+                ET.SubElement(tc, "system-out").text = "\n".join(out)
     return root
 
 

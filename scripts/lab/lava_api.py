@@ -3,19 +3,21 @@
 
 A Server is a base URL and a token ("Authorization: Token ..."). Every
 request has a timeout; an HTTP or network error becomes one LavaError
-line naming the request.
+line naming the request. Standard library only: a job's log, which LAVA
+keeps as YAML, is read line by line (log_lines), since the dispatcher
+writes each entry as one flow mapping of double-quoted scalars.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable
-
-import yaml  # type: ignore[import]  # Debian ships no stubs
 
 # A job's states that are final (LAVA's TestJob.state names).
 FINISHED = "Finished"
@@ -116,20 +118,11 @@ class Server:
         metadata ...)."""
         return self._pages(f"jobs/{job_id}/tests/")
 
-    def console(self, job_id: int) -> list[str]:
-        """The lines the device printed (the job log's "target" entries)."""
+    def console(self, job_id: int) -> list[tuple[float, str]]:
+        """The lines the device printed, each with its time (seconds since
+        the epoch): the job log's "target" and "feedback" entries."""
         raw = self._request("GET", f"jobs/{job_id}/logs/")
-        try:
-            entries = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader",
-                                                    yaml.SafeLoader))
-        except yaml.YAMLError as exc:
-            raise LavaError(f"job {job_id} log: not YAML ({exc})") from None
-        lines: list[str] = []
-        for e in entries or []:
-            if isinstance(e, dict) and e.get("lvl") == "target":
-                msg = e.get("msg")
-                lines.append(msg if isinstance(msg, str) else str(msg))
-        return lines
+        return log_lines(raw.decode("utf-8", errors="replace"))
 
     def worker_state(self, device: str) -> tuple[str, str]:
         """(worker name, its state: Online or Offline) of a device."""
@@ -169,3 +162,44 @@ class Server:
             if elapsed >= timeout:
                 return states
             time.sleep(min(poll, max(0.0, timeout - elapsed)))
+
+
+# One entry of a job's log as the dispatcher writes it:
+#   - {"dt": "2026-12-06T09:17:46.343975", "lvl": "target", "msg": "..."}
+# The device's output is "target" while a test action reads it, and
+# "feedback" (with a namespace) after the last one ended: /init's DONE
+# comes then. A "msg" that is a mapping (a result's) is no output.
+_ENTRY = re.compile(r'^- \{"dt": "([^"]*)", "lvl": "([a-z]+)", '
+                    r'"msg": "((?:[^"\\]|\\.)*)"(?:, "ns": "[^"\\]*")?\}$')
+_DEVICE = ("target", "feedback")
+_ESCAPE = re.compile(r'\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)')
+# YAML's one-character escapes of a double-quoted scalar.
+_SIMPLE = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t",
+           "n": "\n", "v": "\v", "f": "\f", "r": "\r", "e": "\x1b",
+           " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85",
+           "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+
+
+def _unescape(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        e = m.group(1)
+        if len(e) > 1:
+            return chr(int(e[1:], 16))
+        return _SIMPLE.get(e, e)
+    return _ESCAPE.sub(one, text)
+
+
+def log_lines(text: str) -> list[tuple[float, str]]:
+    """The device's lines ("target" and "feedback" entries) of a job log's text, each
+    with its time in seconds since the epoch."""
+    out: list[tuple[float, str]] = []
+    for raw in text.splitlines():
+        m = _ENTRY.match(raw)
+        if not m or m.group(2) not in _DEVICE:
+            continue
+        try:
+            when = datetime.fromisoformat(m.group(1)).timestamp()
+        except ValueError:
+            when = out[-1][0] if out else 0.0
+        out.append((when, _unescape(m.group(3))))
+    return out

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A matrix cell as a LAVA job definition for the qemu device type.
 
-The cell is data: the machine's QEMU options, the kernel, the initramfs
-and the suite's binaries. The job deploys the kernel and initramfs
+The job is data (a JobSpec): the machine's QEMU options as the runner
+wrote them for the cell (vmtest --dry-run's qemu-cmdline, never restated
+here), the kernel, the initramfs and the suite's binaries. The job deploys the kernel and initramfs
 (file:// URLs for a worker on this host, any URL the worker can fetch
 otherwise), boots them with the device type's qemu method, the machine's
 options going in through the job context, and collects the suite's
@@ -11,17 +12,22 @@ console with one `monitors` test per binary: the guest's /init prints
 powers off, so no shell is needed in the guest. Each result line "ok N
 name" / "not ok N name" becomes a LAVA test case of the suite named after
 the binary; the directive (SKIP, XFAIL, XPASS) decides the result first.
+Those are LAVA's view for its own pages; the cell's verdict is the
+runner's judgement of the job's console (see lava_engine).
+
+The definition is written as JSON, which LAVA's YAML loader takes as it
+is: no YAML library needed.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
-
-import yaml  # type: ignore[import]  # Debian ships no stubs
 
 # Options of a vmtest command line that the job sets itself: the images,
 # the kernel command line, the memory, the consoles, and what the qemu
@@ -30,10 +36,22 @@ _OWN_OPTS_WITH_ARG = {"-kernel", "-initrd", "-append", "-m", "-serial",
                       "-chardev", "-monitor", "-display"}
 _OWN_FLAGS = {"-nographic"}
 
-# LAVA's qemu device type adds a NIC of its own (-net nic ... -net user).
-# It goes to a slot of its own so that the machine's devices keep the
-# addresses they have under vmtest (the igb at 00:02.0).
-LAVA_NIC_MODEL = "model=virtio-net-pci,addr=0x1e"
+# LAVA's qemu device type always adds a NIC of its own ("-net nic,MODEL").
+# QEMU 10 gives such a legacy NIC the first free PCI slot whatever its
+# addr=, before any -device is created, so it would push a device the
+# machine leaves unaddressed (q35-virtio-iommu's virtio-iommu-pci) into
+# the igb's pinned 00:02.0. On x86 the NIC is an ISA NE2000 instead,
+# which takes no PCI slot and no driver of the test kernel: the PCI
+# devices sit where vmtest puts them. Elsewhere (arm64 virt has no ISA
+# bus) the NIC takes slot 1 and the job creates the devices with an
+# address first (_pinned_first), so the unaddressed ones move, never the
+# igb.
+LAVA_NIC_MODEL = {"amd64": "model=ne2k_isa"}
+LAVA_NIC_DEFAULT = "model=virtio-net-pci"
+# After the last binary, the guest's /init prints "@@VMTEST DONE t=...": a
+# last monitor waits for that whole line, so the console LAVA keeps has
+# the end of the run (without it LAVA may stop reading first).
+DONE_MONITOR = "vmtest-done"
 
 # Result lines at column 0. The lookahead picks the result word before the
 # line is consumed: the directive if there is a known one, else "ok" or
@@ -49,13 +67,14 @@ FIXUP = {"ok": "pass", "not ok": "fail", "SKIP": "skip", "skip": "skip",
 
 
 @dataclass
-class Cell:
-    """One cell of the matrix: a machine booting one kernel and suite.
+class JobSpec:
+    """One cell of the matrix as a job: a machine booting one kernel and suite.
 
-    name: a label for the cell (machine/kernel/commit). arch: LAVA's arch
-    name of the guest (amd64, arm64). options: the machine's QEMU options
-    (no images, consoles or memory). kernel, initrd: URLs. append: the
-    kernel command line. binaries: the suite, in the order /init runs it.
+    name: the cell's label. arch: LAVA's arch name of the guest (amd64,
+    arm64). options: the machine's QEMU options (no images, consoles or
+    memory; on arm64 no -cpu or -M either, which the device type sets
+    from cpu and machine). kernel, initrd: URLs. append: the kernel
+    command line. binaries: the suite, in the order /init runs it.
     """
 
     name: str
@@ -70,6 +89,8 @@ class Cell:
     kvm: bool = False
     timeout_min: int = 30
     stall_min: int = 5
+    cpu: str = ""
+    machine_type: str = ""
 
 
 def file_url(path: str | Path) -> str:
@@ -85,14 +106,15 @@ def _memory_mb(value: str) -> int:
     return int(int(m.group(1)) * scale[m.group(2)])
 
 
-def cell_from_cmdline(name: str, machine: str, argv: Sequence[str],
-                      binaries: list[str]) -> Cell:
-    """A cell from a QEMU command line as vmtest --dry-run prints it: its
+def spec_from_cmdline(name: str, machine: str, argv: Sequence[str],
+                      binaries: list[str]) -> JobSpec:
+    """A job from a QEMU command line as vmtest --dry-run writes it: its
     machine options kept, its images turned into file:// URLs."""
     opts: list[str] = []
-    kernel = initrd = append = ""
+    kernel = initrd = append = cpu = machine_type = ""
     memory = 1024
     kvm = False
+    arm64 = os.path.basename(argv[0]).endswith("aarch64") if argv else False
     args = list(argv[1:])
     i = 0
     while i < len(args):
@@ -112,6 +134,14 @@ def cell_from_cmdline(name: str, machine: str, argv: Sequence[str],
         if a in _OWN_FLAGS:
             i += 1
             continue
+        if arm64 and a in ("-cpu", "-M", "-machine"):
+            # The device type passes both for arm64 (cpu, machine).
+            if a == "-cpu":
+                cpu = val
+            else:
+                machine_type = val
+            i += 2
+            continue
         if a == "-accel" and val == "kvm":
             kvm = True
         opts.append(a)
@@ -121,9 +151,11 @@ def cell_from_cmdline(name: str, machine: str, argv: Sequence[str],
         i += 1
     if not kernel or not initrd:
         raise ValueError("the command line has no -kernel or no -initrd")
-    return Cell(name=name, machine=machine, kernel=file_url(kernel),
-                initrd=file_url(initrd), binaries=binaries, options=opts,
-                append=append or Cell.append, memory_mb=memory, kvm=kvm)
+    return JobSpec(name=name, machine=machine, kernel=file_url(kernel),
+                   initrd=file_url(initrd), binaries=binaries, options=opts,
+                   append=append or JobSpec.append, memory_mb=memory, kvm=kvm,
+                   arch="arm64" if arm64 else "amd64", cpu=cpu,
+                   machine_type=machine_type)
 
 
 def _quote_opts(options: list[str]) -> list[str]:
@@ -138,6 +170,29 @@ def _quote_opts(options: list[str]) -> list[str]:
     return out
 
 
+def _pinned_first(options: list[str]) -> list[str]:
+    """The "-device" options with an addr= ahead of the others, in the
+    places the "-device" options had; every other option stays put."""
+    where = [i for i, o in enumerate(options) if o.startswith("-device ")]
+    devices = [options[i] for i in where]
+    ordered = ([d for d in devices if re.search(r"[ ,]addr=", d)]
+               + [d for d in devices if not re.search(r"[ ,]addr=", d)])
+    out = list(options)
+    for i, d in zip(where, ordered):
+        out[i] = d
+    return out
+
+
+def _done_monitor() -> dict[str, Any]:
+    return {
+        "name": DONE_MONITOR,
+        "start": r"@@VMTEST DONE",
+        "end": r"\n",
+        # Nothing between the two is a result.
+        "pattern": r"(?P<result>@@VMTEST NO RESULT) (?P<test_case_id>\S+)",
+    }
+
+
 def _monitor(binary: str) -> dict[str, Any]:
     return {
         "name": binary,
@@ -148,21 +203,25 @@ def _monitor(binary: str) -> dict[str, Any]:
     }
 
 
-def job_definition(cell: Cell, priority: str = "medium") -> dict[str, Any]:
-    """The LAVA job definition of a cell, as a dict (see job_yaml)."""
+def job_definition(cell: JobSpec, priority: str = "medium") -> dict[str, Any]:
+    """The LAVA job definition of a cell, as a dict (see job_text)."""
     # The kernel's console is the second serial port, as under vmtest:
     # the first carries only /init's markers and the tests' KTAP, which
     # the monitors read; the kernel's messages would break its lines.
     extra = ["-serial stdio", "-serial null"]
     extra += [o for o in ("-nodefaults", "-no-reboot")
               if o not in cell.options]
-    extra += _quote_opts(cell.options)
+    extra += _pinned_first(_quote_opts(cell.options))
     context: dict[str, Any] = {
         "arch": cell.arch, "memory": cell.memory_mb, "monitor": "none",
-        "model": LAVA_NIC_MODEL, "extra_options": extra,
+        "model": LAVA_NIC_MODEL.get(cell.arch, LAVA_NIC_DEFAULT), "extra_options": extra,
     }
     if not cell.kvm:
         context["no_kvm"] = True
+    if cell.cpu:
+        context["cpu"] = cell.cpu
+    if cell.machine_type:
+        context["machine"] = cell.machine_type
     append = cell.append.replace('"', "")
     return {
         "device_type": "qemu",
@@ -192,13 +251,12 @@ def job_definition(cell: Cell, priority: str = "medium") -> dict[str, Any]:
             {"boot": {"method": "qemu", "media": "tmpfs",
                       "timeout": {"minutes": 2}}},
             {"test": {"timeout": {"minutes": cell.timeout_min},
-                      "monitors": [_monitor(b) for b in cell.binaries]}},
+                      "monitors": [_monitor(b) for b in cell.binaries]
+                      + [_done_monitor()]}},
         ],
     }
 
 
-def job_yaml(cell: Cell) -> str:
-    """The job definition as the YAML text LAVA takes."""
-    text: str = yaml.safe_dump(job_definition(cell), sort_keys=False,
-                               width=1000)
-    return text
+def job_text(cell: JobSpec) -> str:
+    """The job definition as the text LAVA takes (JSON, a subset of YAML)."""
+    return json.dumps(job_definition(cell), indent=1) + "\n"

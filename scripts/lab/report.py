@@ -1,60 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The KCIDB and JUnit files of a run, and the summary lines of its records.
+"""scripts/test-results: kcidb.json and junit.xml of a run's logs.
 
-scripts/test-results runs main(): a vmtest console log (console.log, or
-timed.log for per-case times) in, build/kcidb-<name>.json and
-build/junit-<name>.xml out.
+LOG is a vmtest log directory (its summary.tsv and cases.tsv are read as
+they are), or a console log that no runner has judged yet (a LAVA job's,
+a recorded one): it is judged first by the runner's own console reader
+into --out-dir, as vmtest would have, and the files come from that.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
-import subprocess
+import io
+import os
 import sys
 from collections import Counter
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Iterable
 
-from lab import junit, kcidb
-from lab.ktap import parse_console
-from lab.records import CaseResult, RunInfo, Status
-
-_INIT = re.compile(r"@@VMTEST INIT .*kernel=(\S+)")
-
-
-def kernel_version(lines: Iterable[str]) -> str:
-    """The guest kernel's release from /init's INIT marker, or "unknown"."""
-    for line in lines:
-        m = _INIT.search(line)
-        if m:
-            return m.group(1)
-    return "unknown"
-
-
-def git_commit(tree: Path) -> str:
-    """The commit checked out in tree (40 hex digits), or 40 zeros."""
-    res = subprocess.run(["git", "-C", str(tree), "rev-parse", "HEAD"],
-                         capture_output=True, text=True)
-    out = res.stdout.strip()
-    return out if res.returncode == 0 and len(out) == 40 else "0" * 40
-
-
-def now() -> str:
-    """The current time as KCIDB writes it (ISO 8601, UTC)."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def write_all(out_dir: Path, name: str, records: list[CaseResult],
-              run: RunInfo) -> tuple[Path, Path]:
-    """Write kcidb-<name>.json and junit-<name>.xml into out_dir."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    k = out_dir / f"kcidb-{name}.json"
-    j = out_dir / f"junit-{name}.xml"
-    kcidb.write(k, records, run)
-    junit.write(j, records, name=f"vfio-selftests {name}")
-    return k, j
+from lab.records import CaseResult, Status, from_log_dir
+from lab.results import run_info, write_files
+from runner.recorded import binaries_begun, judge_recorded
+from runner.summary import RunInfo
 
 
 def summary(records: Iterable[CaseResult]) -> str:
@@ -64,40 +29,50 @@ def summary(records: Iterable[CaseResult]) -> str:
             f"{c[Status.SKIP]} skipped, {c[Status.ERROR]} errors")
 
 
+def judge_console(log: str, out_dir: str, tests: list[str]) -> None:
+    """Judge the console log into out_dir as vmtest would have."""
+    with open(log, encoding="utf-8", errors="replace") as f:
+        lines = f.read().splitlines()
+    os.makedirs(out_dir, exist_ok=True)
+    judge_recorded([(0, line) for line in lines], out_dir,
+                   tests or binaries_begun(lines), RunInfo("unknown", 0), io.StringIO())
+
+
 def main(argv: list[str] | None = None) -> int:
-    """scripts/test-results: KCIDB and JUnit files from a console log."""
+    """scripts/test-results: the files from a log directory or console log."""
     ap = argparse.ArgumentParser(
         prog="test-results",
-        description="Write KCIDB v5 JSON and JUnit XML from a vmtest "
-                    "console log (console.log or timed.log).")
-    ap.add_argument("log", type=Path, help="the console log of the run")
+        description="Write kcidb.json (KCIDB v5) and junit.xml from a vmtest "
+                    "log directory, or from a console log judged first.")
+    ap.add_argument("log", help="a vmtest log directory, or a console log")
     ap.add_argument("--machine", default="q35-vtd",
                     help="the machine it ran on (default: %(default)s)")
-    ap.add_argument("--tree", type=Path, default=Path("."),
-                    help="the git tree that was tested (default: .)")
-    ap.add_argument("--tree-name", default="vfio-igb",
-                    help="its name in KCIDB (default: %(default)s)")
-    ap.add_argument("--config", default="vm/kernel-base.config+vfio",
-                    help="the kernel build's configuration name")
+    ap.add_argument("--tree", default="", help="the tree that was tested "
+                    "(default: the project's)")
+    ap.add_argument("--kernel", default="", help="the kernel it booted")
     ap.add_argument("--tests", default="",
-                    help="the binaries that should have run (comma list): "
-                         "one that did not is an ERROR")
-    ap.add_argument("--out-dir", type=Path, default=Path("build"),
-                    help="where to write (default: %(default)s)")
-    ap.add_argument("--name", default="",
-                    help="file name part (default: the machine)")
+                    help="for a console log: the binaries that should have run "
+                         "(comma list; default: those it began)")
+    ap.add_argument("--out-dir", default="",
+                    help="where to write (default: the log directory; "
+                         "for a console log: build/test-results)")
     args = ap.parse_args(argv)
+    log_dir = args.log
     try:
-        lines = args.log.read_text(errors="replace").splitlines()
+        if not os.path.isdir(args.log):
+            log_dir = args.out_dir or "build/test-results"
+            judge_console(args.log, log_dir,
+                          [t for t in args.tests.replace(",", " ").split() if t])
+        out_dir = args.out_dir or log_dir
+        records = from_log_dir(log_dir, args.machine)
+        if not records:
+            print(f"test-results: {log_dir}: no summary.tsv with a binary",
+                  file=sys.stderr)
+            return 2
+        k, j = write_files(out_dir, [(run_info(args.tree, args.kernel, log_dir),
+                                      records)], f"vfio-selftests {args.machine}")
     except OSError as exc:
-        print(f"test-results: {args.log}: {exc.strerror}", file=sys.stderr)
+        print(f"test-results: {exc}", file=sys.stderr)
         return 2
-    expected = [t for t in args.tests.replace(",", " ").split() if t]
-    records = parse_console(lines, args.machine, str(args.log.resolve()),
-                            expected=expected)
-    run = RunInfo(tree=args.tree_name, commit=git_commit(args.tree),
-                  kernel_version=kernel_version(lines), config=args.config,
-                  start_time=now())
-    k, j = write_all(args.out_dir, args.name or args.machine, records, run)
     print(f"test-results: {summary(records)}; wrote {k} and {j}")
     return 0

@@ -98,7 +98,8 @@ class Console:
         self._console = open(os.path.join(log_dir, 'console.log'), 'w', encoding='utf-8')
         self._timed = open(os.path.join(log_dir, 'timed.log'), 'w', encoding='utf-8')
         self._cases = open(os.path.join(log_dir, 'cases.tsv'), 'w', encoding='utf-8')
-        self._cases.write('case\tbinary\tnumber\tstatus\tcase_secs\ttail_secs\tname\n')
+        # reason: the text after a SKIP, or the machine's cause of an XFAIL or XPASS.
+        self._cases.write('case\tbinary\tnumber\tstatus\tcase_secs\ttail_secs\tname\treason\n')
 
     def close(self) -> None:
         """Close the logs."""
@@ -210,11 +211,13 @@ class Console:
         if not found:
             return r, False
         mark = Marked(b.name, r.name, *found)
+        # What cases.tsv says of it, for the matrix's table: the cause and the report.
+        why = f'{found[1].cause} (report: {found[1].report})'
         if r.status == Status.FAIL:
             self.xfails.append(mark)
-            return Result(Status.XFAIL, r.number, r.name, found[1].cause), True
+            return Result(Status.XFAIL, r.number, r.name, why), True
         self.xpasses.append(mark)
-        return Result(Status.XPASS, r.number, r.name, found[1].cause), True
+        return Result(Status.XPASS, r.number, r.name, why), True
 
     def _result(self, b: Binary, line: str, r: Result, marked: bool = False) -> None:
         start = self.case_us if self.case_us is not None else self.last_result_us
@@ -223,7 +226,7 @@ class Console:
         self.last_result_us = self.last_other_us = self.now_us
         self.case_us = None
         self._cases.write(f'case\t{b.name}\t{r.number}\t{r.status.value}\t{fmt_secs(case_us)}\t'
-                          f'{fmt_secs(tail_us)}\t{r.name}\n')
+                          f'{fmt_secs(tail_us)}\t{r.name}\t{_one_field(r.reason)}\n')
         self._cases.flush()
         plan = '?' if b.counts.plan is None else b.counts.plan
         mark = f' {r.status.value.upper()} (expected to fail on this machine)' if marked else ''
@@ -242,6 +245,11 @@ class Console:
             where += f', case {self.case}'
         self.crashes[kind] = f'{line} (while running: {where})'
         self.say(f'vmtest: KERNEL {kind}: {line}')
+
+
+def _one_field(text: str) -> str:
+    """TEXT as one TSV field: tabs and line breaks made blanks."""
+    return ' '.join(text.split())
 
 
 def _field(words: list[str], prefix: str) -> str:

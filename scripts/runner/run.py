@@ -16,6 +16,8 @@ import subprocess
 import sys
 from typing import Optional
 
+from lab.results import write_run
+
 from . import accel as accel_mod
 from . import devtrace, guestcmd, initramfs, kernel, suite
 from .options import Options
@@ -194,7 +196,17 @@ class Run:
                         f'{self.machine.name}: {self.machine.description}')
         ok = write_summary(self.console, info_)
         self.console.close()
+        self.results()
         return ok
+
+    def results(self) -> None:
+        """kcidb.json and junit.xml beside the TSVs, from their rows (the
+        summary's "logs:" line has named them; only a failure is told)."""
+        o = self.opts
+        try:
+            write_run(o.log_dir, o.machine, o.tree, self.kernel, self.machine.arch)
+        except OSError as e:
+            info(f'no kcidb.json or junit.xml: {e}')
 
     def drain_kernel_log(self) -> None:
         """Account the kernel log lines written since the last call."""

@@ -115,7 +115,8 @@ def write_summary(con: Console, run: RunInfo) -> bool:
     notes = _expectation_lines(con, problems) + _skip_lines(con.skips)
     say(f'boot: {boot} s (QEMU start to first test)   wall: {fmt_secs(run.wall_us)} s   '
         f'accel: {run.accel}')
-    say(f'logs: {con.log_dir}/console.log (tests), kernel.log, timed.log, cases.tsv, summary.tsv')
+    say(f'logs: {con.log_dir}/console.log (tests), kernel.log, timed.log, cases.tsv, summary.tsv, '
+        'kcidb.json, junit.xml')
     for line in notes:
         say(line)
     for p in warnings:

@@ -16,6 +16,9 @@ from .helpers import CASES, tap_lines
 from runner.console import Console
 from runner.summary import RunInfo, write_summary
 
+# The skip of tap/harness.tap: (name, reason) as cases.tsv gives them.
+SKIPPED_CASE = ('vfio_dma_mapping_test.vfio_type1_iommu_anonymous_hugetlb_1gb.dma_map_unmap',
+                'mmap() failed: Invalid argument (22)')
 
 def feed(lines, rc, started=True, done=True):
     """Run LINES of binary fake_test through a Console; (ok, output, summary.tsv rows)."""
@@ -75,8 +78,12 @@ class ConsoleTest(unittest.TestCase):
         ok, out, rows, cases = feed(tap_lines('harness'), 1)
         self.assertIn('ok 1 vfio_dma_mapping_test.vfio_type1_iommu_anonymous.dma_map_unmap'
                       ' [1/4 0.0s]', out)
-        self.assertEqual(cases[0], 'case\tbinary\tnumber\tstatus\tcase_secs\ttail_secs\tname')
+        self.assertEqual(cases[0], 'case\tbinary\tnumber\tstatus\tcase_secs\ttail_secs\tname'
+                         '\treason')
         self.assertEqual(cases[4].split('\t')[:4], ['case', 'fake_test', '4', 'fail'])
+        # A skip keeps the reason the test gave, for the matrix's table.
+        skip = [c.split('\t') for c in cases if c.split('\t')[3] == 'skip']
+        self.assertEqual([(c[6], c[7]) for c in skip], [SKIPPED_CASE])
         self.assertEqual(rows[1][:7], ['binary', 'fake_test', '4', '2', '1', '1', '1'])
         self.assertEqual(rows[1][8], '1.50')
 
