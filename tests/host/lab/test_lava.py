@@ -25,7 +25,7 @@ CMDLINE = (
     "-cpu max\\,-erms\\,-fsrm -m 1G -smp 1 -M q35\\,kernel-irqchip=split "
     "-nodefaults -display none -no-reboot -serial stdio "
     "-serial file:/b/kernel.log -device intel-iommu\\,intremap=on\\,caching-mode=on "
-    "-netdev user\\,id=n0 -device igb\\,netdev=n0\\,addr=02.0 "
+    "-device igb\\,addr=02.0 "
     "-kernel /k/vmlinux -initrd /b/initramfs.cpio "
     "-append console=ttyS1\\,115200\\ intel_iommu=on\\ panic=-1")
 
@@ -92,7 +92,7 @@ class JobTest(unittest.TestCase):
         self.assertFalse(cell.kvm)
         for gone in ("-kernel", "-initrd", "-append", "-serial", "-m", "-display"):
             self.assertNotIn(gone, cell.options)
-        self.assertIn("igb,netdev=n0,addr=02.0", cell.options)
+        self.assertIn("igb,addr=02.0", cell.options)
         self.assertIn("shift=2,sleep=off", cell.options)
 
     def test_definition(self):
@@ -102,7 +102,7 @@ class JobTest(unittest.TestCase):
         self.assertEqual(job["device_type"], "qemu")
         self.assertEqual(ctx["arch"], "amd64")
         self.assertTrue(ctx["no_kvm"])
-        self.assertIn("-device igb,netdev=n0,addr=02.0", ctx["extra_options"])
+        self.assertIn("-device igb,addr=02.0", ctx["extra_options"])
         self.assertIn("-M q35,kernel-irqchip=split", ctx["extra_options"])
         self.assertEqual(ctx["extra_options"][:2], ["-serial stdio", "-serial null"])
         self.assertEqual(ctx["extra_options"].count("-nodefaults"), 1)
