@@ -37,7 +37,7 @@ CMDLINE = (
     "-cpu max\\,-erms\\,-fsrm -m 1G -smp 1 -M q35\\,kernel-irqchip=split "
     "-nodefaults -display none -no-reboot -serial stdio "
     "-serial file:/b/kernel.log -device intel-iommu\\,intremap=on\\,caching-mode=on "
-    "-netdev user\\,id=n0 -device igb\\,netdev=n0\\,addr=02.0 "
+    "-device igb\\,addr=02.0 "
     "-kernel /k/vmlinux -initrd /b/initramfs.cpio "
     "-append console=ttyS1\\,115200\\ intel_iommu=on\\ panic=-1")
 
@@ -112,7 +112,7 @@ class JobTest(unittest.TestCase):
         self.assertFalse(spec.kvm)
         for gone in ("-kernel", "-initrd", "-append", "-serial", "-m", "-display"):
             self.assertNotIn(gone, spec.options)
-        self.assertIn("igb,netdev=n0,addr=02.0", spec.options)
+        self.assertIn("igb,addr=02.0", spec.options)
         self.assertIn("shift=2,sleep=off", spec.options)
 
     def test_arm64_cpu_and_machine_go_to_the_context(self):
@@ -130,13 +130,12 @@ class JobTest(unittest.TestCase):
         """LAVA's NIC takes the first free slot: a device without an address
         must come after the igb's pinned 02.0, or it takes that slot."""
         argv = ["qemu-system-aarch64", "-M", "virt", "-device", "virtio-iommu-pci",
-                "-netdev", "user,id=n0", "-device", "igb,netdev=n0,addr=02.0",
+                "-device", "igb,addr=02.0",
                 "-kernel", "/k", "-initrd", "/i"]
         extra = job_definition(spec_from_cmdline("c", "m", argv, ["b"]))["context"][
             "extra_options"]
-        self.assertEqual([o for o in extra if o.startswith(("-device", "-netdev"))],
-                         ["-device igb,netdev=n0,addr=02.0", "-netdev user,id=n0",
-                          "-device virtio-iommu-pci"])
+        self.assertEqual([o for o in extra if o.startswith("-device")],
+                         ["-device igb,addr=02.0", "-device virtio-iommu-pci"])
 
     def test_definition(self):
         spec = spec_from_cmdline("c", "q35-vtd", shlex.split(CMDLINE), ["a", "b"])
@@ -146,7 +145,7 @@ class JobTest(unittest.TestCase):
         self.assertEqual(ctx["arch"], "amd64")
         self.assertTrue(ctx["no_kvm"])
         self.assertNotIn("machine", ctx)
-        self.assertIn("-device igb,netdev=n0,addr=02.0", ctx["extra_options"])
+        self.assertIn("-device igb,addr=02.0", ctx["extra_options"])
         self.assertIn("-M q35,kernel-irqchip=split", ctx["extra_options"])
         self.assertEqual(ctx["extra_options"][:2], ["-serial stdio", "-serial null"])
         self.assertEqual(ctx["extra_options"].count("-nodefaults"), 1)

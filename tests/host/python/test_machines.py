@@ -119,7 +119,7 @@ class DryRunTest(unittest.TestCase):
                     self.assertIn(iommu, words(cmd, '-device'))
                 else:
                     self.assertIn(iommu, words(cmd, '-M')[0].split(','))
-                self.assertIn('igb,netdev=n0,addr=02.0', words(cmd, '-device'))
+                self.assertIn('igb,addr=02.0', words(cmd, '-device'))
                 self.assertEqual(words(cmd, '-kernel'), [self.kernels[m.arch]])
                 self.assertEqual(words(cmd, '-serial')[0], 'stdio')
                 append = line.split('-append ', 1)[1].strip("'")

@@ -24,6 +24,32 @@ check_fails_with "a tree without the recovery test: one line" \
 check_fails_with "--rounds 0: one line" "--rounds: not a positive number" \
 	"$SOAK" --tree "$WORK/tree" --rounds 0
 
+# The build step from a fresh build directory, with --tree relative to the
+# caller's directory: a tree vmtest can list (the mirror's Makefile and
+# lib/ with the recovery test added), and a make that fails the build of
+# the tests after noting its arguments.
+R=$WORK/rel/tree/tools/testing/selftests/vfio
+mkdir -p "$R"
+cp -r "$PROJECT/tree/tools/testing/selftests/vfio/Makefile" \
+	"$PROJECT/tree/tools/testing/selftests/vfio/lib" "$R/"
+echo 'TEST_GEN_PROGS += vfio_pci_driver_igb_recovery_test' >>"$R/Makefile"
+cp "$T/vfio_pci_driver_igb_recovery_test.c" "$R/"
+FAKE=$WORK/fake-bin
+mkdir -p "$FAKE"
+cat >"$FAKE/make" <<SH
+#!/bin/bash
+case " \$* " in
+*/Kbuild-oot\ *) printf '%s\\n' "\$@" >"$WORK/make-args"; exit 1 ;;
+esac
+exec $(command -v make) "\$@"
+SH
+chmod +x "$FAKE/make"
+rm -rf "$BUILD_DIR"
+run env -C "$WORK/rel" PATH="$FAKE:$PATH" "$SOAK" --tree tree
+check_true "a fresh build directory: the build of the tests starts" test -s "$WORK/make-args"
+check_true "... with the tree as an absolute path" grep -qx "TREE=$WORK/rel/tree" "$WORK/make-args"
+check_true "... and says so in one line" grep -qx 'soak: building the selftests failed' "$ERR"
+
 # The guest's loop, on the host, around a fake test whose 2nd run fails.
 G=$WORK/guest
 mkdir -p "$G"
