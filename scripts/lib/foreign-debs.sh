@@ -33,13 +33,38 @@ foreign_apt()
 # and their versions. When the archive cannot be reached, an earlier
 # unpacking of the same packages (any version) is used, with a line saying
 # so; without one, fail with a line saying why.
+#
+# One run at a time per private apt state: two arm64 guests started side
+# by side on a cold cache would both update the same lists, and apt's own
+# lock makes the second update fail instead of wait.
 foreign_debs_root()
 {
-	local arch=$1 apt names pkg ver dest cached
+	local apt lock rc=0
+
+	apt=$(foreign_apt_dir "$1")
+	mkdir -p "$CACHE_DIR"
+	exec {lock}>"$apt.lock"
+	if ! flock -n "$lock"; then
+		info "the $1 package lists are being fetched by another run; waiting up to 600s"
+		flock -w 600 "$lock" || {
+			exec {lock}>&-
+			info "the $1 package lists are still being fetched after 600s ($apt.lock)"
+			return 1
+		}
+	fi
+	__foreign_debs_root "$apt" "$@" || rc=$?
+	exec {lock}>&-
+	return "$rc"
+}
+
+# __foreign_debs_root APT_DIR ARCH PACKAGE...: foreign_debs_root with the
+# lock of APT_DIR held.
+__foreign_debs_root()
+{
+	local apt=$1 arch=$2 names pkg ver dest cached
 	local -a want=()
 
-	shift
-	apt=$(foreign_apt_dir "$arch")
+	shift 2
 	names=$(printf '%s\n' "$@" | md5sum | cut -c1-12)
 	# The newest unpacking of the same packages, if any.
 	cached=$(find "$CACHE_DIR" -maxdepth 2 -path "*/debs-$arch-*/.names-$names" \
