@@ -93,6 +93,9 @@ def test_programs(paths: Paths, mirror: str) -> list[str]:
 
     Outside a kernel tree the Makefile is asked in a throwaway skeleton with
     the lib.mk of the kernel source the build uses."""
+    for need in ('Makefile', 'lib'):
+        if not os.path.exists(os.path.join(mirror, need)):
+            raise SuiteError(f'{mirror}: no {need}; not a tree of the VFIO selftests')
     if os.path.isfile(os.path.join(mirror, '../lib.mk')):
         out = _emit_tests(mirror)
     else:

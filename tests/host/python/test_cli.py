@@ -80,6 +80,16 @@ class ParseTest(unittest.TestCase):
         with self.assertRaisesRegex(suite.SuiteError, 'holds no tools/testing/selftests/vfio'):
             self.parse('--tree', self.d)
 
+    def test_tree_without_lib(self):
+        """A vfio directory without the Makefile or lib/ is one line, not a traceback."""
+        vfio = os.path.join(self.d, 'tools/testing/selftests/vfio')
+        os.makedirs(vfio)
+        with self.assertRaisesRegex(suite.SuiteError, 'vfio: no Makefile; not a tree'):
+            suite.test_programs(self.paths, vfio)
+        open(os.path.join(vfio, 'Makefile'), 'w').close()
+        with self.assertRaisesRegex(suite.SuiteError, 'vfio: no lib; not a tree'):
+            suite.test_programs(self.paths, vfio)
+
     def test_kernel(self):
         k = os.path.join(self.d, 'bzImage')
         fake_bzimage(k)
