@@ -47,7 +47,7 @@ from lab.lava_api import JobStatus, LavaError
 from lab.lava_job import JobSpec, job_text, spec_from_cmdline
 from lab.records import read_tsv
 from lab.results import write_run
-from runner.cells import Cell, CellOutcome
+from runner.cells import Cell, CellOutcome, boot_secs
 from runner.machine import MACHINES
 from runner.recorded import binaries_begun, judge_recorded
 from runner.summary import RunInfo
@@ -207,7 +207,7 @@ class LavaEngine:
                                         wall_secs=None if job.job_id is None else
                                         round(end - job.began, 1)))
         for o in outcomes:
-            o.boot_secs = _boot_secs(o.log_dir)
+            o.boot_secs = boot_secs(o.log_dir)
         return outcomes
 
     def _all_failed(self, jobs: list[Job], why: str) -> list[CellOutcome]:
@@ -323,14 +323,3 @@ def _any_failed(log_dir: str) -> bool:
     """Whether summary.tsv counts a failure."""
     return any(r[0] == "binary" and len(r) > 4 and r[4] not in ("", "0")
                for r in read_tsv(os.path.join(log_dir, "summary.tsv")))
-
-
-def _boot_secs(log_dir: str) -> Optional[float]:
-    """The run's boot time (QEMU start to first test) from summary.tsv."""
-    for r in read_tsv(os.path.join(log_dir, "summary.tsv")):
-        if r[:2] == ["run", "boot_secs"] and len(r) > 2:
-            try:
-                return float(r[2])
-            except ValueError:
-                return None
-    return None

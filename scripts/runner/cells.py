@@ -11,8 +11,11 @@ naming the cell; that cell is an error, never a pass.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Optional, Protocol
+
+from .bench_rows import run_value
 
 
 @dataclass(frozen=True)
@@ -44,3 +47,11 @@ class Engine(Protocol):
     def run(self, cells: list[Cell], out_dir: str) -> list[CellOutcome]:
         """Run CELLS, each with a log directory under OUT_DIR; one outcome per cell, in order."""
         ...
+
+
+def boot_secs(log_dir: str) -> Optional[float]:
+    """A cell's boot time (QEMU start to first test) from its summary.tsv; None without one."""
+    try:
+        return float(run_value(os.path.join(log_dir, 'summary.tsv'), 'boot_secs'))
+    except ValueError:
+        return None

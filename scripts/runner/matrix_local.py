@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .cells import Cell, CellOutcome
+from .bench_rows import read_tsv
+from .cells import Cell, CellOutcome, boot_secs
 
 # What a cell may take besides its VM's --timeout and the VM lock's
 # --lock-wait: building the tests and packing the initramfs.
@@ -81,7 +82,7 @@ def cell_error(cell: Cell, log_dir: str, rc: int) -> str:
     if not os.path.isfile(summary):
         why = next((line for line in reversed(out) if line.strip()), 'no output')
         return f'{cell.label}: vmtest exited with status {rc} before any result: {why}'
-    if _boot_secs(log_dir) is None:
+    if boot_secs(log_dir) is None:
         # The guest never reached the first test: the binaries' failures
         # are only "never started"; what stopped it is the line to show.
         why = next((f for f in failed_lines if 'never started' not in f),
@@ -95,25 +96,8 @@ def cell_error(cell: Cell, log_dir: str, rc: int) -> str:
 
 
 def _summary_failures(path: str) -> int:
-    n = 0
-    with open(path, encoding='utf-8', errors='replace') as f:
-        for line in f:
-            w = line.rstrip('\n').split('\t')
-            if w[0] == 'binary' and len(w) > 4 and w[4].isdigit():
-                n += int(w[4])
-    return n
-
-
-def _boot_secs(log_dir: str) -> Optional[float]:
-    try:
-        with open(os.path.join(log_dir, 'summary.tsv'), encoding='utf-8') as f:
-            for line in f:
-                w = line.rstrip('\n').split('\t')
-                if w[:2] == ['run', 'boot_secs'] and len(w) > 2:
-                    return float(w[2])
-    except (OSError, ValueError):
-        pass
-    return None
+    return sum(int(r[4]) for r in read_tsv(path)
+               if r[0] == 'binary' and len(r) > 4 and r[4].isdigit())
 
 
 def _last_vmtest_line(log_dir: str) -> str:
@@ -198,7 +182,7 @@ class LocalEngine:
                      'build allowance); vmtest killed')
         else:
             error = cell_error(r.cell, r.log_dir, 128 - rc if rc < 0 else rc)
-        return CellOutcome(r.cell, r.log_dir, error=error, boot_secs=_boot_secs(r.log_dir),
+        return CellOutcome(r.cell, r.log_dir, error=error, boot_secs=boot_secs(r.log_dir),
                            wall_secs=now - r.start)
 
     @staticmethod
